@@ -1,0 +1,97 @@
+package dev.tokenmin.localstack.cli;
+
+import dev.tokenmin.localstack.BuildInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The {@code local-stack up} command as a user runs it: endpoints printed, nothing left behind when it ends. */
+class LocalStackCommandIT {
+
+    private static final Pattern SERVICE_LINE = Pattern.compile(
+            "^\\s+(kafka|schema-registry|clickhouse)\\s+(\\S+)\\s+(\\d+)\\s+\\d+ ms\\s+-?\\d+ MiB$");
+
+    /** A started command, its output so far and the process ids of the services it printed. */
+    private record Running(Process process, List<String> output, List<Long> servicePids) {
+    }
+
+    private static Running startUp(Path workDir) throws IOException {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", BuildInfo.load().childClassPathArgument(), LocalStackCommand.class.getName(),
+                "up", "--work-dir", workDir.toString(), "--duration", "PT5M");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        List<Long> pids = new ArrayList<>();
+        String line;
+        while ((line = out.readLine()) != null) {
+            lines.add(line);
+            Matcher m = SERVICE_LINE.matcher(line);
+            if (m.matches()) {
+                pids.add(Long.parseLong(m.group(3)));
+            }
+            if (line.startsWith("Running")) {
+                break;
+            }
+        }
+        Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> { }));
+        return new Running(process, lines, pids);
+    }
+
+    private static void assertAllGone(List<Long> pids) {
+        assertThat(pids).isNotEmpty();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive))
+                        .as("service process %d still running", pid).isEmpty()));
+    }
+
+    @Test
+    void shouldPrintEndpointsAndStopEveryServiceOnCtrlC(@TempDir Path workDir) throws Exception {
+        Running running = startUp(workDir);
+        try {
+            assertThat(running.output()).anyMatch(l -> l.startsWith("Ready in"));
+            assertThat(running.output()).anyMatch(l -> l.matches("\\s+kafka\\s+127\\.0\\.0\\.1:\\d+\\s.*"));
+            assertThat(running.output()).anyMatch(
+                    l -> l.matches("\\s+schema-registry\\s+http://127\\.0\\.0\\.1:\\d+/apis/ccompat/v7\\s.*"));
+            assertThat(running.output()).anyMatch(l -> l.matches("\\s+clickhouse\\s+http://127\\.0\\.0\\.1:\\d+\\s.*"));
+            assertThat(running.servicePids()).as(String.join("\n", running.output())).hasSize(3);
+
+            // Ctrl-C: SIGINT to the command.
+            new ProcessBuilder("kill", "-INT", String.valueOf(running.process().pid())).start().waitFor();
+
+            assertThat(running.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertAllGone(running.servicePids());
+        } finally {
+            running.process().destroyForcibly();
+        }
+    }
+
+    @Test
+    void shouldLeaveNoOrphanWhenTheCommandIsKilled(@TempDir Path workDir) throws Exception {
+        Running running = startUp(workDir);
+        try {
+            assertThat(running.servicePids()).as(String.join("\n", running.output())).hasSize(3);
+
+            running.process().destroyForcibly(); // kill -9: no shutdown hook runs
+            running.process().waitFor(30, TimeUnit.SECONDS);
+
+            assertAllGone(running.servicePids());
+        } finally {
+            running.process().destroyForcibly();
+        }
+    }
+}
