@@ -1,0 +1,149 @@
+package dev.tokenmin.stream.scope;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What spend is attributed to: {@code global}, {@code customer:acme}, {@code customer:acme/user:u1},
+ * {@code customer:acme/feature:summarize}, {@code customer:acme/team:ml} or {@code session:s-42}. A scope key is the
+ * Kafka key of spend aggregates and throttle decisions, so its text form is canonical: one spelling per scope.
+ */
+public record ScopeKey(Kind kind, String customer, String value) {
+
+    /** The kinds of scope; the text form of each is fixed. */
+    public enum Kind {
+        GLOBAL, CUSTOMER, USER, FEATURE, TEAM, SESSION
+    }
+
+    /** Ids: letters, digits and {@code . _ - @ :}, up to 128 characters (pseudonymized user ids such as h:… fit). */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
+
+    public ScopeKey {
+        Objects.requireNonNull(kind, "kind");
+        switch (kind) {
+            case GLOBAL -> require(customer == null && value == null, "global takes no id");
+            case CUSTOMER -> {
+                requireId("customer", customer);
+                require(value == null, "customer scope takes one id");
+            }
+            case USER, FEATURE, TEAM -> {
+                requireId("customer", customer);
+                requireId(kind.name().toLowerCase(Locale.ROOT), value);
+            }
+            case SESSION -> {
+                require(customer == null, "session scope takes no customer");
+                requireId("session", value);
+            }
+        }
+    }
+
+    public static final ScopeKey GLOBAL = new ScopeKey(Kind.GLOBAL, null, null);
+
+    public static ScopeKey customer(String customer) {
+        return new ScopeKey(Kind.CUSTOMER, customer, null);
+    }
+
+    public static ScopeKey user(String customer, String user) {
+        return new ScopeKey(Kind.USER, customer, user);
+    }
+
+    public static ScopeKey feature(String customer, String feature) {
+        return new ScopeKey(Kind.FEATURE, customer, feature);
+    }
+
+    public static ScopeKey team(String customer, String team) {
+        return new ScopeKey(Kind.TEAM, customer, team);
+    }
+
+    public static ScopeKey session(String session) {
+        return new ScopeKey(Kind.SESSION, null, session);
+    }
+
+    /**
+     * Reads the text form.
+     *
+     * @throws IllegalArgumentException naming the part at fault, e.g. {@code scope "customer:acme/bogus:x": unknown
+     *                                  kind "bogus" (expected user, feature or team)}
+     */
+    public static ScopeKey parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("scope: must not be empty");
+        }
+        try {
+            if (text.equals("global")) {
+                return GLOBAL;
+            }
+            if (text.startsWith("session:")) {
+                return session(text.substring("session:".length()));
+            }
+            if (!text.startsWith("customer:")) {
+                throw new IllegalArgumentException("must start with global, customer: or session:");
+            }
+            String rest = text.substring("customer:".length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                return customer(rest);
+            }
+            String customer = rest.substring(0, slash);
+            String child = rest.substring(slash + 1);
+            int colon = child.indexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("\"" + child + "\" lacks kind:id");
+            }
+            String kind = child.substring(0, colon);
+            String id = child.substring(colon + 1);
+            return switch (kind) {
+                case "user" -> user(customer, id);
+                case "feature" -> feature(customer, id);
+                case "team" -> team(customer, id);
+                default -> throw new IllegalArgumentException("unknown kind \"" + kind
+                        + "\" (expected user, feature or team)");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("scope \"" + text + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** This scope and every scope that contains it, narrowest first; {@code global} is always last. */
+    public List<ScopeKey> withParents() {
+        List<ScopeKey> out = new ArrayList<>();
+        out.add(this);
+        switch (kind) {
+            case USER, FEATURE, TEAM -> out.add(customer(customer));
+            default -> {
+            }
+        }
+        if (kind != Kind.GLOBAL) {
+            out.add(GLOBAL);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case GLOBAL -> "global";
+            case CUSTOMER -> "customer:" + customer;
+            case USER -> "customer:" + customer + "/user:" + value;
+            case FEATURE -> "customer:" + customer + "/feature:" + value;
+            case TEAM -> "customer:" + customer + "/team:" + value;
+            case SESSION -> "session:" + value;
+        };
+    }
+
+    private static void requireId(String field, String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException(field + " id " + (id == null ? "is missing" : "\"" + id + "\" is not "
+                    + "1 to 128 letters, digits or . _ - @ :"));
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
