@@ -49,6 +49,7 @@ public final class LibChdb {
     }
 
     /** The path of libchdb {@code version}, installing it first if it is not in the cache. */
+    @SuppressWarnings("try") // the lock is held for the try block's duration, never referenced
     public static Path ensureInstalled(String version) {
         String override = System.getenv("TOKENMIN_LIBCHDB");
         if (override != null && !override.isBlank()) {

@@ -15,7 +15,11 @@ import java.io.IOException;
  * byte {@code 0x82} (LZ4), the compressed size including the 9-byte header (int32 little-endian), the
  * uncompressed size (int32 little-endian), then an LZ4 block. Clients verify the checksum. Only LZ4 is spoken: the
  * project's clients are configured for it.
+ *
+ * <p>The checksum uses {@code ClickHouseCityHash} from clickhouse-data, deprecated there but still what the 0.11
+ * clients verify responses with; using the clients' own implementation keeps the two in step.
  */
+@SuppressWarnings("deprecation")
 final class NativeCompression {
 
     static final int METHOD_LZ4 = 0x82;

@@ -48,8 +48,19 @@ class LocalStackCommandIT {
                 break;
             }
         }
-        Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> { }));
+        Thread.ofPlatform().daemon().start(() -> drain(out));
         return new Running(process, lines, pids);
+    }
+
+    /** Reads the rest of the command's output so it never blocks on a full pipe; ends when the command does. */
+    private static void drain(BufferedReader out) {
+        try {
+            while (out.readLine() != null) {
+                // Not needed by the assertions.
+            }
+        } catch (IOException e) {
+            // The command was killed and its pipe closed: nothing more to read.
+        }
     }
 
     private static void assertAllGone(List<Long> pids) {
