@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -253,10 +254,18 @@ public final class ClickHouseHttpServer implements AutoCloseable {
         }
     }
 
+    /** Stops accepting requests, lets running queries finish (up to 10 s), then closes the engine connections. */
     @Override
     public void close() {
         server.stop(0);
-        threads.shutdownNow();
+        threads.shutdown();
+        try {
+            if (!threads.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("queries still running after 10 s; closing the engine under them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         sessions.close();
     }
 

@@ -8,6 +8,9 @@ import net.jpountz.lz4.LZ4FastDecompressor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * ClickHouse's native compression framing, which its HTTP interface uses for {@code compress=1} responses and
@@ -30,6 +33,8 @@ final class NativeCompression {
     private static final int BLOCK_BYTES = 1 << 20;
 
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private NativeCompression() {
     }
@@ -95,30 +100,18 @@ final class NativeCompression {
     }
 
     private static void putIntLE(byte[] b, int at, int v) {
-        for (int i = 0; i < 4; i++) {
-            b[at + i] = (byte) (v >>> (8 * i));
-        }
+        INT_LE.set(b, at, v);
     }
 
     private static int getIntLE(byte[] b, int at) {
-        int v = 0;
-        for (int i = 0; i < 4; i++) {
-            v |= (b[at + i] & 0xff) << (8 * i);
-        }
-        return v;
+        return (int) INT_LE.get(b, at);
     }
 
     private static void putLongLE(byte[] b, int at, long v) {
-        for (int i = 0; i < 8; i++) {
-            b[at + i] = (byte) (v >>> (8 * i));
-        }
+        LONG_LE.set(b, at, v);
     }
 
     private static long getLongLE(byte[] b, int at) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v |= (b[at + i] & 0xffL) << (8 * i);
-        }
-        return v;
+        return (long) LONG_LE.get(b, at);
     }
 }
