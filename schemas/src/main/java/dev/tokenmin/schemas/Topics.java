@@ -1,10 +1,22 @@
 package dev.tokenmin.schemas;
 
+import dev.tokenmin.avro.Alert;
+import dev.tokenmin.avro.Budget;
+import dev.tokenmin.avro.PriceEntry;
+import dev.tokenmin.avro.PricedUsage;
+import dev.tokenmin.avro.SpendAggregate;
+import dev.tokenmin.avro.ThrottleDecision;
+import dev.tokenmin.avro.UsageEvent;
+import org.apache.avro.specific.SpecificRecord;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The names of every Kafka topic tokenmin reads or writes, in one place. Keys and policies are in
- * {@code docs/architecture.md}; a topic's version suffix changes only with an incompatible change of its contract.
+ * the README; a topic's version suffix changes only with an incompatible change of its contract.
  */
 public final class Topics {
 
@@ -27,6 +39,21 @@ public final class Topics {
 
     /** Every topic above. */
     public static final List<String> ALL = List.of(USAGE, PRICES, BUDGETS, USAGE_PRICED, SPEND, ALERTS, THROTTLE, DLQ);
+
+    /** The Avro record each topic's values hold (the dead-letter topic holds raw bytes and is not listed). */
+    public static final Map<String, Class<? extends SpecificRecord>> VALUE_TYPES = valueTypes();
+
+    private static Map<String, Class<? extends SpecificRecord>> valueTypes() {
+        Map<String, Class<? extends SpecificRecord>> types = new LinkedHashMap<>();
+        types.put(USAGE, UsageEvent.class);
+        types.put(PRICES, PriceEntry.class);
+        types.put(BUDGETS, Budget.class);
+        types.put(USAGE_PRICED, PricedUsage.class);
+        types.put(SPEND, SpendAggregate.class);
+        types.put(ALERTS, Alert.class);
+        types.put(THROTTLE, ThrottleDecision.class);
+        return Collections.unmodifiableMap(types);
+    }
 
     private Topics() {
     }
