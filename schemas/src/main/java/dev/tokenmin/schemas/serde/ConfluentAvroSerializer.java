@@ -88,7 +88,7 @@ public final class ConfluentAvroSerializer<T extends SpecificRecord> implements 
         b.out.write(0);
         b.out.write(0);
         try {
-            b.encoder = EncoderFactory.get().directBinaryEncoder(b.out, b.encoder);
+            b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
             writerFor(schema, record).write(record, b.encoder);
             b.encoder.flush();
         } catch (IOException | RuntimeException e) {
