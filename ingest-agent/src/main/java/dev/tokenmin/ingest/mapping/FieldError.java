@@ -1,0 +1,10 @@
+package dev.tokenmin.ingest.mapping;
+
+/** One thing wrong with an input: the field (as a JSON path such as {@code usage.prompt_tokens}) and why. */
+public record FieldError(String field, String reason) {
+
+    @Override
+    public String toString() {
+        return field + ": " + reason;
+    }
+}
