@@ -341,6 +341,28 @@ public final class Spool implements AutoCloseable {
         deleteIfDone(record.segment());
     }
 
+    /**
+     * Sets aside a record that was read whole but cannot be sent (it does not decode, or Kafka refuses it for
+     * good): its bytes go to {@code quarantine/}, it is counted as corrupted and logged, and it no longer holds its
+     * segment back. Nothing is dropped without a trace.
+     */
+    public void reject(SpoolRecord record, String reason) {
+        metrics.corrupted.incrementAndGet();
+        try {
+            Path dir = Files.createDirectories(config.directory().resolve("quarantine"));
+            Path target = dir.resolve(record.segment().path.getFileName() + "." + record.offset() + ".rejected");
+            Files.write(target, record.payload());
+            LOG.warn("spool: set aside the record at {}:{} ({}) in {}", record.segment().path.getFileName(),
+                    record.offset(), reason, target);
+        } catch (IOException e) {
+            LOG.error("spool: cannot set aside the record at {}:{} ({}): {}; it stays in its segment",
+                    record.segment().path.getFileName(), record.offset(), reason, e.toString());
+            return;
+        }
+        record.segment().acknowledged.incrementAndGet();
+        deleteIfDone(record.segment());
+    }
+
     private void deleteIfDone(Segment segment) {
         if (!segment.sealed || !segment.fullyRead || segment.acknowledged.get() < segment.handedOut.get()) {
             return;

@@ -1,0 +1,174 @@
+package dev.tokenmin.ingest.emit;
+
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.ingest.spool.Spool;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sends spooled events to Kafka, in spool order, and acknowledges each one in the spool once Kafka has it (so its
+ * segment can go). While Kafka or the registry is away it waits and tries the same event again: the spool fills,
+ * which is the back-pressure the metrics show; nothing is skipped. Runs on one thread.
+ */
+final class Drainer implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Drainer.class);
+    static final String HEADER_SOURCE = "source";
+    static final String HEADER_INGESTED_AT = "ingested_at";
+    private static final int MAX_IN_FLIGHT = 10_000;
+    private static final Duration IDLE_WAIT = Duration.ofMillis(2);
+    private static final Duration RETRY_MIN = Duration.ofMillis(100);
+    private static final Duration RETRY_MAX = Duration.ofSeconds(5);
+
+    private final Spool spool;
+    private final Producer<String, UsageEvent> producer;
+    private final String topic;
+    private final Map<Long, Map<Long, CompletableFuture<Void>>> acknowledgements;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private volatile boolean stopping;
+    private volatile boolean idle;
+    private volatile Thread thread;
+
+    Drainer(Spool spool, Producer<String, UsageEvent> producer, String topic,
+            Map<Long, Map<Long, CompletableFuture<Void>>> acknowledgements) {
+        this.spool = spool;
+        this.producer = producer;
+        this.topic = topic;
+        this.acknowledgements = acknowledgements;
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        try (Spool.Cursor cursor = spool.cursor()) {
+            while (!stopping) {
+                Spool.SpoolRecord record = cursor.next();
+                if (record == null) {
+                    idle = inFlight() == 0;
+                    LockSupport.parkNanos(IDLE_WAIT.toNanos());
+                    continue;
+                }
+                idle = false;
+                UsageEvent event;
+                try {
+                    event = UsageEvent.getDecoder().decode(record.payload());
+                } catch (IOException | AvroRuntimeException e) {
+                    spool.reject(record, "does not decode as a UsageEvent: " + e.getMessage());
+                    continue;
+                }
+                send(record, event);
+            }
+        }
+    }
+
+    /** Sends one event, waiting and trying again while Kafka or the registry cannot take it. */
+    private void send(Spool.SpoolRecord record, UsageEvent event) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(HEADER_SOURCE, event.getSource().getBytes(StandardCharsets.UTF_8));
+        headers.add(HEADER_INGESTED_AT, Long.toString(record.appendedAtMillis()).getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, UsageEvent> producerRecord = new ProducerRecord<>(topic, null,
+                event.getOccurredAt().toEpochMilli(), event.getEventId().toString(), event, headers);
+        long backoff = RETRY_MIN.toMillis();
+        while (!stopping) {
+            try {
+                if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                producer.send(producerRecord, (metadata, error) -> {
+                    inFlight.release();
+                    if (error == null) {
+                        spool.acknowledge(record);
+                        CompletableFuture<Void> ack = takeAcknowledgement(record);
+                        if (ack != null) {
+                            ack.complete(null);
+                        }
+                    } else if (stopping || error instanceof RetriableException) {
+                        // Shutting down, or the producer gave up on a transient error: the event stays in the
+                        // spool and is sent again on the next start.
+                        LOG.debug("event {} not acknowledged before stop: {}", event.getEventId(), error.toString());
+                    } else {
+                        // The producer retries transient errors itself (unbounded delivery timeout); what arrives
+                        // here is final for this event, e.g. too large or not authorized.
+                        spool.reject(record, "Kafka refused it: " + error);
+                        CompletableFuture<Void> ack = takeAcknowledgement(record);
+                        if (ack != null) {
+                            ack.completeExceptionally(error);
+                        }
+                    }
+                });
+                return;
+            } catch (SerializationException | RetriableException e) {
+                inFlight.release();
+                LOG.warn("cannot hand event {} to Kafka yet ({}); trying again in {} ms", event.getEventId(),
+                        e.getMessage(), backoff);
+            } catch (KafkaException e) {
+                inFlight.release();
+                if (stopping) {
+                    return;
+                }
+                LOG.warn("Kafka producer error for event {} ({}); trying again in {} ms", event.getEventId(),
+                        e.toString(), backoff);
+            }
+            sleep(backoff);
+            backoff = Math.min(backoff * 2, RETRY_MAX.toMillis());
+        }
+    }
+
+    private CompletableFuture<Void> takeAcknowledgement(Spool.SpoolRecord record) {
+        Map<Long, CompletableFuture<Void>> ofSegment = acknowledgements.get(record.segment().seq());
+        return ofSegment == null ? null : ofSegment.remove(record.offset());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Events handed to Kafka and not yet acknowledged. */
+    int inFlight() {
+        return MAX_IN_FLIGHT - inFlight.availablePermits();
+    }
+
+    /** True when everything spooled so far has been read and Kafka has acknowledged what was sent. */
+    boolean isIdle() {
+        return idle;
+    }
+
+    /** Stops reading; events already handed to the producer may still be acknowledged. */
+    void stop() {
+        stopping = true;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    static Map<Long, Map<Long, CompletableFuture<Void>>> newAcknowledgementMap() {
+        return new ConcurrentHashMap<>();
+    }
+}

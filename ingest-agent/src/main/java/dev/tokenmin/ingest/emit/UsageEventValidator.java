@@ -1,0 +1,108 @@
+package dev.tokenmin.ingest.emit;
+
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.ingest.mapping.FieldError;
+import dev.tokenmin.ingest.mapping.InvalidUsageException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a usage event before it is spooled, reporting every field at fault at once: required ids present,
+ * strings within length limits, token counts not negative, reasoning within output, a plausible event time.
+ */
+public final class UsageEventValidator {
+
+    /** Longest id or name accepted (customer, user, feature, model, ...). */
+    public static final int MAX_STRING = 256;
+    /** Most labels per event, and the longest label value. */
+    public static final int MAX_LABELS = 32;
+    public static final int MAX_LABEL_VALUE = 256;
+    /** How far in the future an event time may be (clock skew between gateways). */
+    public static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(5);
+
+    private UsageEventValidator() {
+    }
+
+    /** @throws InvalidUsageException listing each invalid field and why */
+    public static void validate(UsageEvent event, Instant now) {
+        List<FieldError> errors = new ArrayList<>();
+        if (event.getEventId() == null) {
+            errors.add(new FieldError("event_id", "missing"));
+        }
+        if (event.getOccurredAt() == null) {
+            errors.add(new FieldError("occurred_at", "missing"));
+        } else if (event.getOccurredAt().isAfter(now.plus(MAX_FUTURE_SKEW))) {
+            errors.add(new FieldError("occurred_at", "is more than " + MAX_FUTURE_SKEW.toMinutes()
+                    + " minutes in the future: " + event.getOccurredAt()));
+        } else if (event.getOccurredAt().isBefore(Instant.parse("2020-01-01T00:00:00Z"))) {
+            errors.add(new FieldError("occurred_at", "is before 2020: " + event.getOccurredAt()));
+        }
+        required(errors, "source", event.getSource());
+        required(errors, "customer_id", event.getCustomerId());
+        required(errors, "provider", event.getProvider());
+        required(errors, "model", event.getModel());
+        optional(errors, "request_id", event.getRequestId());
+        optional(errors, "user_id", event.getUserId());
+        optional(errors, "feature", event.getFeature());
+        optional(errors, "team", event.getTeam());
+        optional(errors, "session_id", event.getSessionId());
+        optional(errors, "agent_run_id", event.getAgentRunId());
+        optional(errors, "requested_model", event.getRequestedModel());
+        optional(errors, "model_tier", event.getModelTier());
+        optional(errors, "intent", event.getIntent());
+        optional(errors, "complexity", event.getComplexity());
+        count(errors, "input_tokens", event.getInputTokens());
+        count(errors, "cached_input_tokens", event.getCachedInputTokens());
+        count(errors, "cache_write_tokens", event.getCacheWriteTokens());
+        count(errors, "output_tokens", event.getOutputTokens());
+        count(errors, "reasoning_tokens", event.getReasoningTokens());
+        if (event.getReasoningTokens() > event.getOutputTokens()) {
+            errors.add(new FieldError("reasoning_tokens", "(" + event.getReasoningTokens()
+                    + ") cannot exceed output_tokens (" + event.getOutputTokens() + "), which includes them"));
+        }
+        if (event.getLatencyMs() != null && event.getLatencyMs() < 0) {
+            errors.add(new FieldError("latency_ms", "must not be negative, was " + event.getLatencyMs()));
+        }
+        Map<String, String> labels = event.getLabels();
+        if (labels != null) {
+            if (labels.size() > MAX_LABELS) {
+                errors.add(new FieldError("labels", "at most " + MAX_LABELS + " labels, was " + labels.size()));
+            }
+            for (Map.Entry<String, String> e : labels.entrySet()) {
+                if (e.getKey().isEmpty() || e.getKey().length() > 64) {
+                    errors.add(new FieldError("labels", "label names must be 1 to 64 characters"));
+                } else if (e.getValue() != null && e.getValue().length() > MAX_LABEL_VALUE) {
+                    errors.add(new FieldError("labels." + e.getKey(), "longer than " + MAX_LABEL_VALUE
+                            + " characters (" + e.getValue().length() + ")"));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidUsageException(errors);
+        }
+    }
+
+    private static void required(List<FieldError> errors, String field, String value) {
+        if (value == null || value.isBlank()) {
+            errors.add(new FieldError(field, "missing"));
+        } else {
+            optional(errors, field, value);
+        }
+    }
+
+    private static void optional(List<FieldError> errors, String field, String value) {
+        if (value != null && value.length() > MAX_STRING) {
+            errors.add(new FieldError(field, "longer than " + MAX_STRING + " characters (" + value.length() + ")"));
+        }
+    }
+
+    private static void count(List<FieldError> errors, String field, long value) {
+        if (value < 0) {
+            errors.add(new FieldError(field, "must not be negative, was " + value));
+        }
+    }
+}
