@@ -6,6 +6,10 @@ import org.apache.avro.AvroRuntimeException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -16,8 +20,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -44,6 +50,8 @@ final class Drainer implements Runnable {
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private volatile boolean stopping;
     private volatile boolean idle;
+    /** Events Kafka failed to take after they were handed over; sent again before anything new. */
+    private final Queue<Spool.SpoolRecord> resend = new ConcurrentLinkedQueue<>();
     private volatile Thread thread;
 
     Drainer(Spool spool, Producer<String, UsageEvent> producer, String topic,
@@ -59,9 +67,12 @@ final class Drainer implements Runnable {
         thread = Thread.currentThread();
         try (Spool.Cursor cursor = spool.cursor()) {
             while (!stopping) {
-                Spool.SpoolRecord record = cursor.next();
+                Spool.SpoolRecord record = resend.poll();
                 if (record == null) {
-                    idle = inFlight() == 0;
+                    record = cursor.next();
+                }
+                if (record == null) {
+                    idle = inFlight() == 0 && resend.isEmpty();
                     LockSupport.parkNanos(IDLE_WAIT.toNanos());
                     continue;
                 }
@@ -104,13 +115,15 @@ final class Drainer implements Runnable {
                         if (ack != null) {
                             ack.complete(null);
                         }
-                    } else if (stopping || error instanceof RetriableException) {
-                        // Shutting down, or the producer gave up on a transient error: the event stays in the
-                        // spool and is sent again on the next start.
+                    } else if (stopping) {
+                        // Shutting down: the event stays in the spool and is sent again on the next start.
                         LOG.debug("event {} not acknowledged before stop: {}", event.getEventId(), error.toString());
+                    } else if (!isPermanent(error)) {
+                        LOG.warn("Kafka did not take event {} ({}); sending it again", event.getEventId(),
+                                error.toString());
+                        resend.add(record);
                     } else {
-                        // The producer retries transient errors itself (unbounded delivery timeout); what arrives
-                        // here is final for this event, e.g. too large or not authorized.
+                        // Final for this event whatever we do, e.g. too large or not authorized: set it aside.
                         spool.reject(record, "Kafka refused it: " + error);
                         CompletableFuture<Void> ack = takeAcknowledgement(record);
                         if (ack != null) {
@@ -134,6 +147,13 @@ final class Drainer implements Runnable {
             sleep(backoff);
             backoff = Math.min(backoff * 2, RETRY_MAX.toMillis());
         }
+    }
+
+    /** Errors that sending again cannot cure. */
+    static boolean isPermanent(Exception error) {
+        return error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+                || error instanceof InvalidTopicException || error instanceof AuthorizationException
+                || error instanceof SerializationException;
     }
 
     private CompletableFuture<Void> takeAcknowledgement(Spool.SpoolRecord record) {
