@@ -113,9 +113,9 @@ public final class UsageEmitter implements AutoCloseable {
             throw new UncheckedIOException("cannot encode event " + event.getEventId(), e);
         }
         CompletableFuture<Void> acknowledged = new CompletableFuture<>();
-        Spool.Appended appended = spool.append(payload);
-        acknowledgements.computeIfAbsent(appended.segment(), s -> new ConcurrentHashMap<>())
-                .put(appended.offset(), acknowledged);
+        // Registered before the drainer can see the record, so a fast acknowledgement cannot miss it.
+        Spool.Appended appended = spool.append(payload, (segment, offset) -> acknowledgements
+                .computeIfAbsent(segment, s -> new ConcurrentHashMap<>()).put(offset, acknowledged));
         return new Emission(appended.durable(), acknowledged);
     }
 

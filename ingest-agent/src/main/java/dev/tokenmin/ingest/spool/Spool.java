@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -202,6 +203,14 @@ public final class Spool implements AutoCloseable {
      * @throws IllegalArgumentException when the event is larger than {@code maxRecordBytes}
      */
     public Appended append(byte[] payload) {
+        return append(payload, (segment, offset) -> { });
+    }
+
+    /**
+     * The same, calling {@code beforeVisible} with the record's segment and offset before any reader can see the
+     * record, so that state keyed by its position (such as an acknowledgement future) is in place first.
+     */
+    public Appended append(byte[] payload, BiConsumer<Long, Long> beforeVisible) {
         if (payload.length > config.maxRecordBytes()) {
             throw new IllegalArgumentException("event of " + payload.length + " bytes is larger than the spool's "
                     + "limit of " + config.maxRecordBytes() + " bytes per event");
@@ -232,6 +241,7 @@ public final class Spool implements AutoCloseable {
             if (offset == 0) {
                 active.firstAppendedAt = now;
             }
+            beforeVisible.accept(active.seq, offset);
             active.end = offset + frame;
             totalBytes.addAndGet(frame);
             metrics.spooled.incrementAndGet();
