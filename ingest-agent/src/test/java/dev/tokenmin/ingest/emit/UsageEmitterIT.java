@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The SDK against the real broker and registry. */
 @ExtendWith(LocalStackExtension.class)
@@ -146,10 +147,10 @@ class UsageEmitterIT {
             try {
                 for (int i = 0; i < during; i++) {
                     emitter.emit(event(before + i)).durable().get(5, TimeUnit.SECONDS);
-                    Thread.sleep(25_000 / during);
+                    Thread.sleep(25_000 / during); // the injected fault: traffic spread over the outage
                 }
                 while (System.nanoTime() - stoppedAt < Duration.ofSeconds(30).toNanos()) {
-                    Thread.sleep(100);
+                    Thread.sleep(100); // the injected fault: the broker stays away for 30 s in all
                 }
                 System.out.printf("outage: after 30 s without a broker: %d spooled, %d sent, %d bytes pending, "
                                 + "oldest pending %d ms%n", emitter.metrics().spooled(), emitter.metrics().sent(),
@@ -161,10 +162,8 @@ class UsageEmitterIT {
                 stack.kafka().restart();
             }
             long back = System.nanoTime();
-            while (emitter.metrics().sent() < before + during
-                    && System.nanoTime() - back < Duration.ofSeconds(90).toNanos()) {
-                Thread.sleep(100);
-            }
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> emitter.metrics().sent() >= before + during);
             System.out.printf("outage: all %d events acknowledged %d ms after the broker came back%n",
                     before + during, (System.nanoTime() - back) / 1_000_000);
         }

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class SpoolTest {
 
@@ -167,8 +168,8 @@ class SpoolTest {
             }
             int next = i;
             CompletableFuture<Spool.Appended> blocked = CompletableFuture.supplyAsync(() -> spool.append(event(next)));
-            Thread.sleep(300);
-            assertThat(blocked).isNotDone();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !blocked.isDone());
 
             drain(cursor).forEach(spool::acknowledge);
 

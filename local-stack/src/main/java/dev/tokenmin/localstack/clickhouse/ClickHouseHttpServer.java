@@ -205,7 +205,7 @@ public final class ClickHouseHttpServer implements AutoCloseable {
             case 16, 46, 47, 50, 60, 81, 83 -> 404; // unknown column, function, identifier, type, table, database
             case 6, 26, 27, 32, 33, 36, 38, 41, 42, 43, 53, 62, 69, 70, 72, 115, 117, 130, 131, 132, 209, 271, 386, 457
                     -> 400; // cannot parse, bad arguments, syntax error, type mismatch, unknown setting, ...
-            case 48 -> 501; // not implemented
+            case 48 -> 501; // ClickHouse's NOT_IMPLEMENTED error code answers HTTP 501
             case 159, 202 -> 500; // timeout exceeded, too many simultaneous queries
             case 192, 193, 516 -> 401; // unknown user, wrong password, authentication failed
             case 164, 497 -> 403; // readonly, access denied

@@ -34,7 +34,7 @@ class ChildProcessTest {
     @Test
     void shouldGiveUpAtTheDeadlineAndKillTheProcess(@TempDir Path dir) throws IOException {
         Path log = dir.resolve("sleeper.log");
-        // A service that never gets ready, run as a single-file source program.
+        // The injected fault: a service that never gets ready (a child program that only sleeps).
         Path sleeper = Files.writeString(dir.resolve("Sleeper.java"),
                 "class Sleeper { public static void main(String[] a) throws Exception { Thread.sleep(600_000); } }");
         ChildProcess child = ChildProcess.startJava("sleeper", List.of(sleeper.toString()), dir, log, Map.of());
