@@ -46,7 +46,7 @@ final class Drainer implements Runnable {
     private final Spool spool;
     private final Producer<String, UsageEvent> producer;
     private final String topic;
-    private final Map<Long, Map<Long, CompletableFuture<Void>>> acknowledgements;
+    private final Map<Position, CompletableFuture<Void>> acknowledgements;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private volatile boolean stopping;
     private volatile boolean idle;
@@ -55,7 +55,7 @@ final class Drainer implements Runnable {
     private volatile Thread thread;
 
     Drainer(Spool spool, Producer<String, UsageEvent> producer, String topic,
-            Map<Long, Map<Long, CompletableFuture<Void>>> acknowledgements) {
+            Map<Position, CompletableFuture<Void>> acknowledgements) {
         this.spool = spool;
         this.producer = producer;
         this.topic = topic;
@@ -157,8 +157,7 @@ final class Drainer implements Runnable {
     }
 
     private CompletableFuture<Void> takeAcknowledgement(Spool.SpoolRecord record) {
-        Map<Long, CompletableFuture<Void>> ofSegment = acknowledgements.get(record.segment().seq());
-        return ofSegment == null ? null : ofSegment.remove(record.offset());
+        return acknowledgements.remove(new Position(record.segment().seq(), record.offset()));
     }
 
     private static void sleep(long millis) {
@@ -188,7 +187,11 @@ final class Drainer implements Runnable {
         }
     }
 
-    static Map<Long, Map<Long, CompletableFuture<Void>>> newAcknowledgementMap() {
+    static Map<Position, CompletableFuture<Void>> newAcknowledgementMap() {
         return new ConcurrentHashMap<>();
+    }
+
+    /** Where a record sits in the spool: the key of its acknowledgement future. */
+    record Position(long segment, long offset) {
     }
 }

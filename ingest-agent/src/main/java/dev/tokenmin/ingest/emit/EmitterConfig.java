@@ -28,18 +28,20 @@ import java.util.stream.Collectors;
  *                          {@code sasl.jaas.config}, {@code ssl.truststore.location} (keys {@code kafka.*})
  * @param registry          further registry settings, e.g. {@code basic.auth.user.info} (keys {@code registry.*})
  * @param topic             the usage topic
+ * @param throttleTopic     the throttle-decision topic the throttle view reads
  * @param spool             the spool
  * @param userIdHashKey     the HMAC key for user ids, or null to pass user ids as they are
  * @param allowedLabels     labels that may leave the gateway
  * @param shutdownDrain     how long closing waits for Kafka to take what is spooled
  */
 public record EmitterConfig(String bootstrapServers, String schemaRegistryUrl, Map<String, String> kafka,
-                            Map<String, String> registry, String topic, SpoolConfig spool, byte[] userIdHashKey,
+                            Map<String, String> registry, String topic, String throttleTopic, SpoolConfig spool, byte[] userIdHashKey,
                             Set<String> allowedLabels, Duration shutdownDrain) {
 
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String TOPIC = "topic";
+    public static final String THROTTLE_TOPIC = "throttle.topic";
     public static final String SPOOL_DIR = "spool.dir";
     public static final String SPOOL_DURABILITY = "spool.durability";
     public static final String SPOOL_FSYNC_MAX_DELAY_MS = "spool.fsync.max.delay.ms";
@@ -57,7 +59,7 @@ public record EmitterConfig(String bootstrapServers, String schemaRegistryUrl, M
     @Override
     public String toString() {
         return "EmitterConfig[bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
-                + ", kafka=" + kafka.keySet() + ", topic=" + topic + ", spool=" + spool.directory() + " ("
+                + ", kafka=" + kafka.keySet() + ", topic=" + topic + ", throttleTopic=" + throttleTopic + ", spool=" + spool.directory() + " ("
                 + spool.durability() + ", " + spool.overflow() + "), userIdHashing=" + (userIdHashKey != null)
                 + ", allowedLabels=" + allowedLabels + "]";
     }
@@ -119,7 +121,8 @@ public record EmitterConfig(String bootstrapServers, String schemaRegistryUrl, M
             throw new IllegalArgumentException("emitter configuration: " + String.join("; ", errors));
         }
         return new EmitterConfig(bootstrap, registryUrl, prefixed(props, KAFKA_PREFIX), prefixed(props, REGISTRY_PREFIX),
-                props.getOrDefault(TOPIC, Topics.USAGE), spool, hashKey, labels, Duration.ofMillis(drainMs));
+                props.getOrDefault(TOPIC, Topics.USAGE), props.getOrDefault(THROTTLE_TOPIC, Topics.THROTTLE), spool,
+                hashKey, labels, Duration.ofMillis(drainMs));
     }
 
     private static Map<String, String> prefixed(Map<String, String> props, String prefix) {

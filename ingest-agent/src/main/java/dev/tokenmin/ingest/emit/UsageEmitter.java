@@ -1,9 +1,12 @@
 package dev.tokenmin.ingest.emit;
 
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.ingest.mapping.FieldError;
+import dev.tokenmin.ingest.mapping.InvalidUsageException;
 import dev.tokenmin.ingest.privacy.LabelFilter;
 import dev.tokenmin.ingest.privacy.UserIdHasher;
 import dev.tokenmin.ingest.spool.Spool;
+import dev.tokenmin.ingest.spool.SpoolFullException;
 import dev.tokenmin.ingest.spool.SpoolMetrics;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
@@ -23,10 +26,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The SDK for JVM gateways: {@link #emit} validates an event, applies the privacy rules (keyed hashing of the
@@ -47,7 +52,7 @@ public final class UsageEmitter implements AutoCloseable {
     private final Producer<String, UsageEvent> producer;
     private final Drainer drainer;
     private final Thread drainerThread;
-    private final Map<Long, Map<Long, CompletableFuture<Void>>> acknowledgements = Drainer.newAcknowledgementMap();
+    private final Map<Drainer.Position, CompletableFuture<Void>> acknowledgements = Drainer.newAcknowledgementMap();
     private final Clock clock = Clock.systemUTC();
 
     private UsageEmitter(EmitterConfig config, SpoolMetrics metrics) {
@@ -98,25 +103,65 @@ public final class UsageEmitter implements AutoCloseable {
      * Spools one event.
      *
      * @return its durability and acknowledgement futures
-     * @throws dev.tokenmin.ingest.mapping.InvalidUsageException listing every invalid field
-     * @throws dev.tokenmin.ingest.spool.SpoolFullException      when the spool stays full
+     * @throws InvalidUsageException listing every invalid field
+     * @throws SpoolFullException    when the spool stays full
      */
     public Emission emit(UsageEvent event) {
-        UsageEventValidator.validate(event, clock.instant());
-        UsageEvent outgoing = applyPrivacy(event);
-        byte[] payload;
+        UsageEventValidator.validate(event, clock.instant(), hasher != null);
+        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+        // Registered before the drainer can see the record, so a fast acknowledgement cannot miss it.
+        Spool.Appended appended = spool.append(encode(applyPrivacy(event)), (segment, offset) ->
+                acknowledgements.put(new Drainer.Position(segment, offset), acknowledged));
+        return new Emission(appended.durable(), acknowledged);
+    }
+
+    /**
+     * Spools a batch all or nothing: every event is checked first (errors name {@code events[i].field}), and the
+     * batch is appended only when all of it fits, so a refused batch can be retried as it is.
+     *
+     * @return each event's durability and acknowledgement futures, in order
+     * @throws InvalidUsageException listing every invalid field of every event; nothing is spooled
+     * @throws SpoolFullException    when the spool stays too full for the whole batch; nothing is spooled
+     */
+    public List<Emission> emitAll(List<UsageEvent> events) {
+        Instant now = clock.instant();
+        List<FieldError> errors = new ArrayList<>();
+        List<byte[]> payloads = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                UsageEventValidator.validate(events.get(i), now, hasher != null);
+                payloads.add(encode(applyPrivacy(events.get(i))));
+            } catch (InvalidUsageException e) {
+                for (FieldError error : e.errors()) {
+                    errors.add(new FieldError("events[" + i + "]." + error.field(), error.reason()));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidUsageException(errors);
+        }
+        List<CompletableFuture<Void>> acks = new ArrayList<>(events.size());
+        List<Spool.Appended> appended = spool.appendAll(payloads, (segment, offset) -> {
+            CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+            acks.add(acknowledged);
+            acknowledgements.put(new Drainer.Position(segment, offset), acknowledged);
+        });
+        List<Emission> out = new ArrayList<>(appended.size());
+        for (int i = 0; i < appended.size(); i++) {
+            out.add(new Emission(appended.get(i).durable(), acks.get(i)));
+        }
+        return out;
+    }
+
+    private static byte[] encode(UsageEvent event) {
         try {
-            ByteBuffer encoded = UsageEvent.getEncoder().encode(outgoing);
-            payload = new byte[encoded.remaining()];
+            ByteBuffer encoded = UsageEvent.getEncoder().encode(event);
+            byte[] payload = new byte[encoded.remaining()];
             encoded.get(payload);
+            return payload;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode event " + event.getEventId(), e);
         }
-        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
-        // Registered before the drainer can see the record, so a fast acknowledgement cannot miss it.
-        Spool.Appended appended = spool.append(payload, (segment, offset) -> acknowledgements
-                .computeIfAbsent(segment, s -> new ConcurrentHashMap<>()).put(offset, acknowledged));
-        return new Emission(appended.durable(), acknowledged);
     }
 
     private UsageEvent applyPrivacy(UsageEvent event) {

@@ -3,6 +3,7 @@ package dev.tokenmin.ingest.emit;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.ingest.mapping.FieldError;
 import dev.tokenmin.ingest.mapping.InvalidUsageException;
+import dev.tokenmin.schemas.scope.ScopeKey;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +13,9 @@ import java.util.Map;
 
 /**
  * Checks a usage event before it is spooled, reporting every field at fault at once: required ids present,
- * strings within length limits, token counts not negative, reasoning within output, a plausible event time.
+ * strings within length limits, token counts not negative, reasoning within output, a plausible event time. The
+ * ids spend is attributed to (customer, user, feature, team, session) must be able to form a scope key
+ * ({@link ScopeKey#ID_RULE}), so a bad id is refused here, at the gateway, rather than later in the stream.
  */
 public final class UsageEventValidator {
 
@@ -29,6 +32,14 @@ public final class UsageEventValidator {
 
     /** @throws InvalidUsageException listing each invalid field and why */
     public static void validate(UsageEvent event, Instant now) {
+        validate(event, now, false);
+    }
+
+    /**
+     * The same; with {@code userIdHashed} the user id may be any text up to {@link #MAX_STRING} characters, since
+     * only its keyed hash (which always forms a valid id) leaves the agent.
+     */
+    public static void validate(UsageEvent event, Instant now, boolean userIdHashed) {
         List<FieldError> errors = new ArrayList<>();
         if (event.getEventId() == null) {
             errors.add(new FieldError("event_id", "missing"));
@@ -42,14 +53,18 @@ public final class UsageEventValidator {
             errors.add(new FieldError("occurred_at", "is before 2020: " + event.getOccurredAt()));
         }
         required(errors, "source", event.getSource());
-        required(errors, "customer_id", event.getCustomerId());
+        scopeId(errors, "customer_id", event.getCustomerId(), true);
         required(errors, "provider", event.getProvider());
         required(errors, "model", event.getModel());
         optional(errors, "request_id", event.getRequestId());
-        optional(errors, "user_id", event.getUserId());
-        optional(errors, "feature", event.getFeature());
-        optional(errors, "team", event.getTeam());
-        optional(errors, "session_id", event.getSessionId());
+        if (userIdHashed) {
+            optional(errors, "user_id", event.getUserId());
+        } else {
+            scopeId(errors, "user_id", event.getUserId(), false);
+        }
+        scopeId(errors, "feature", event.getFeature(), false);
+        scopeId(errors, "team", event.getTeam(), false);
+        scopeId(errors, "session_id", event.getSessionId(), false);
         optional(errors, "agent_run_id", event.getAgentRunId());
         optional(errors, "requested_model", event.getRequestedModel());
         optional(errors, "model_tier", event.getModelTier());
@@ -91,6 +106,18 @@ public final class UsageEventValidator {
             errors.add(new FieldError(field, "missing"));
         } else {
             optional(errors, field, value);
+        }
+    }
+
+    private static void scopeId(List<FieldError> errors, String field, String value, boolean required) {
+        if (value == null) {
+            if (required) {
+                errors.add(new FieldError(field, "missing"));
+            }
+        } else if (!ScopeKey.isValidId(value)) {
+            errors.add(new FieldError(field, value.isBlank() ? (required ? "missing" : "empty; leave it out instead")
+                    : value.length() > 128
+                    ? "longer than 128 characters (" + value.length() + ")" : "must be " + ScopeKey.ID_RULE));
         }
     }
 

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,8 +186,8 @@ public final class Spool implements AutoCloseable {
         long seq = segments.isEmpty() ? 1 : segments.lastKey() + 1;
         if (active != null) {
             active.writer.force(false);
+            active.sealed = true; // before closing: a concurrent fsync that finds it closed knows it was forced
             active.writer.close();
-            active.sealed = true;
             completeSyncsOf(active);
         }
         Segment next = new Segment(seq, config.directory().resolve(String.format("%s%020d%s", PREFIX, seq, SUFFIX)));
@@ -211,56 +212,87 @@ public final class Spool implements AutoCloseable {
      * record, so that state keyed by its position (such as an acknowledgement future) is in place first.
      */
     public Appended append(byte[] payload, BiConsumer<Long, Long> beforeVisible) {
-        if (payload.length > config.maxRecordBytes()) {
-            throw new IllegalArgumentException("event of " + payload.length + " bytes is larger than the spool's "
-                    + "limit of " + config.maxRecordBytes() + " bytes per event");
+        return appendAll(List.of(payload), beforeVisible).getFirst();
+    }
+
+    /**
+     * Appends a batch of events all or nothing as far as room goes: it waits (or fails, per the overflow policy)
+     * until the whole batch fits, so a refused batch leaves nothing behind that a retry would repeat. With
+     * batched durability the records share one fsync.
+     *
+     * @throws SpoolFullException       when the spool stays too full for the batch
+     * @throws IllegalArgumentException when an event is larger than {@code maxRecordBytes}, or the batch larger
+     *                                  than the spool
+     */
+    public List<Appended> appendAll(List<byte[]> payloads, BiConsumer<Long, Long> beforeVisible) {
+        long frames = 0;
+        for (byte[] payload : payloads) {
+            if (payload.length > config.maxRecordBytes()) {
+                throw new IllegalArgumentException("event of " + payload.length + " bytes is larger than the spool's "
+                        + "limit of " + config.maxRecordBytes() + " bytes per event");
+            }
+            frames += HEADER_BYTES + payload.length;
         }
-        long frame = HEADER_BYTES + payload.length;
+        if (frames > config.maxBytes()) {
+            throw new IllegalArgumentException("a batch of " + frames + " bytes is larger than the whole spool ("
+                    + config.maxBytes() + " bytes)");
+        }
         long now = System.currentTimeMillis();
+        List<Appended> out = new ArrayList<>(payloads.size());
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("spool is closed");
             }
-            waitForRoom(frame);
-            if (active.end > 0 && active.end + frame > config.segmentBytes()) {
-                roll();
+            waitForRoom(frames);
+            for (byte[] payload : payloads) {
+                out.add(write(payload, now, beforeVisible));
             }
-            crc.reset();
-            header.clear();
-            header.putLong(8, now);
-            crc.update(header.array(), 8, 8);
-            crc.update(payload, 0, payload.length);
-            header.putInt(0, payload.length).putInt(4, (int) crc.getValue());
-            ByteBuffer[] buffers = {header.clear(), ByteBuffer.wrap(payload)};
-            long offset = active.end;
-            long written = 0;
-            while (written < frame) {
-                written += active.writer.write(buffers);
-            }
-            if (offset == 0) {
-                active.firstAppendedAt = now;
-            }
-            beforeVisible.accept(active.seq, offset);
-            active.end = offset + frame;
-            totalBytes.addAndGet(frame);
-            metrics.spooled.incrementAndGet();
-            CompletableFuture<Void> durable = new CompletableFuture<>();
             if (config.durability() == SpoolConfig.Durability.EVERY_RECORD) {
                 active.writer.force(false);
-                durable.complete(null);
-            } else {
-                pendingSyncs.add(new PendingSync(active, durable));
-                if (pendingSyncs.size() == 1) {
-                    syncWanted.signal();
-                }
+                out.forEach(a -> a.durable().complete(null));
             }
-            return new Appended(active.seq, offset, durable);
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to spool segment " + active.path, e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Writes one framed record to the active segment (rolling first if it would not fit). Call with the lock held. */
+    private Appended write(byte[] payload, long now, BiConsumer<Long, Long> beforeVisible) throws IOException {
+        long frame = HEADER_BYTES + payload.length;
+        if (active.end > 0 && active.end + frame > config.segmentBytes()) {
+            roll(); // forces the old segment; with EVERY_RECORD the batch completes after its last force
+        }
+        crc.reset();
+        header.clear();
+        header.putLong(8, now);
+        crc.update(header.array(), 8, 8);
+        crc.update(payload, 0, payload.length);
+        header.putInt(0, payload.length).putInt(4, (int) crc.getValue());
+        ByteBuffer[] buffers = {header.clear(), ByteBuffer.wrap(payload)};
+        long offset = active.end;
+        long written = 0;
+        while (written < frame) {
+            written += active.writer.write(buffers);
+        }
+        if (offset == 0) {
+            active.firstAppendedAt = now;
+        }
+        beforeVisible.accept(active.seq, offset);
+        active.end = offset + frame;
+        totalBytes.addAndGet(frame);
+        metrics.spooled.incrementAndGet();
+        CompletableFuture<Void> durable = new CompletableFuture<>();
+        if (config.durability() == SpoolConfig.Durability.BATCHED) {
+            pendingSyncs.add(new PendingSync(active, durable));
+            if (pendingSyncs.size() == 1) {
+                syncWanted.signal();
+            }
+        }
+        return new Appended(active.seq, offset, durable);
     }
 
     private void waitForRoom(long frame) {
@@ -301,20 +333,27 @@ public final class Spool implements AutoCloseable {
             if (!closed) {
                 LockSupport.parkNanos(delayNanos); // let more appends join this fsync
             }
-            List<PendingSync> batch = List.of();
-            IOException failure = null;
+            List<PendingSync> batch;
+            Segment target;
             lock.lock();
             try {
                 batch = pendingSyncs;
                 pendingSyncs = new ArrayList<>();
-                // A sealed segment was forced when it was sealed; only the active one needs it now.
-                if (active.writer.isOpen()) {
-                    active.writer.force(false);
+                target = active;
+            } finally {
+                lock.unlock();
+            }
+            // Forced outside the lock, so appends go on while the disk works. Syncs of a segment sealed meanwhile
+            // were completed when it was sealed (and forced); only the active one's are in this batch.
+            IOException failure = null;
+            try {
+                target.writer.force(false);
+            } catch (ClosedChannelException e) {
+                if (!target.sealed) {
+                    failure = e;
                 }
             } catch (IOException e) {
                 failure = e;
-            } finally {
-                lock.unlock();
             }
             if (failure != null) {
                 LOG.error("spool fsync failed in {}: {}", config.directory(), failure.toString());
@@ -460,8 +499,8 @@ public final class Spool implements AutoCloseable {
         lock.lock();
         try {
             active.writer.force(false);
-            active.writer.close();
             active.sealed = true;
+            active.writer.close();
             completeSyncsOf(active);
             if (active.end == 0) {
                 segments.remove(active.seq);

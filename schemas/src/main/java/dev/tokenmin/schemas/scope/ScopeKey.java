@@ -1,4 +1,4 @@
-package dev.tokenmin.stream.scope;
+package dev.tokenmin.schemas.scope;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +20,8 @@ public record ScopeKey(Kind kind, String customer, String value) {
 
     /** Ids: letters, digits and {@code . _ - @ :}, up to 128 characters (pseudonymized user ids such as h:… fit). */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
+    /** The rule ids follow, for error messages. */
+    public static final String ID_RULE = "1 to 128 letters, digits or . _ - @ :";
 
     public ScopeKey {
         Objects.requireNonNull(kind, "kind");
@@ -107,6 +109,40 @@ public record ScopeKey(Kind kind, String customer, String value) {
         }
     }
 
+    /** Whether {@code id} can be part of a scope key (a customer, user, feature, team or session id). */
+    public static boolean isValidId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
+    /**
+     * Every scope one request falls under, in a fixed order: {@code global}, the customer, then its user, feature
+     * and team, then the session. Absent parts are left out; a request without a customer has only global and its
+     * session.
+     *
+     * @throws IllegalArgumentException naming the first id that cannot form a scope key
+     */
+    public static List<ScopeKey> ofRequest(String customer, String user, String feature, String team,
+                                           String session) {
+        List<ScopeKey> out = new ArrayList<>(6);
+        out.add(GLOBAL);
+        if (customer != null) {
+            out.add(customer(customer));
+            if (user != null) {
+                out.add(user(customer, user));
+            }
+            if (feature != null) {
+                out.add(feature(customer, feature));
+            }
+            if (team != null) {
+                out.add(team(customer, team));
+            }
+        }
+        if (session != null) {
+            out.add(session(session));
+        }
+        return out;
+    }
+
     /** This scope and every scope that contains it, narrowest first; {@code global} is always last. */
     public List<ScopeKey> withParents() {
         List<ScopeKey> out = new ArrayList<>();
@@ -137,7 +173,7 @@ public record ScopeKey(Kind kind, String customer, String value) {
     private static void requireId(String field, String id) {
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException(field + " id " + (id == null ? "is missing" : "\"" + id + "\" is not "
-                    + "1 to 128 letters, digits or . _ - @ :"));
+                    + ID_RULE));
         }
     }
 

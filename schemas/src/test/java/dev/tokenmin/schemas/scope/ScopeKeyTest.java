@@ -1,4 +1,4 @@
-package dev.tokenmin.stream.scope;
+package dev.tokenmin.schemas.scope;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,5 +40,18 @@ class ScopeKeyTest {
         assertThat(ScopeKey.session("s-1").withParents()).extracting(ScopeKey::toString)
                 .containsExactly("session:s-1", "global");
         assertThat(ScopeKey.GLOBAL.withParents()).containsExactly(ScopeKey.GLOBAL);
+    }
+
+    @Test
+    void shouldListEveryScopeOfARequestAndLeaveOutAbsentParts() {
+        assertThat(ScopeKey.ofRequest("acme", "u1", "summarize", "ml", "s-42")).extracting(ScopeKey::toString)
+                .containsExactly("global", "customer:acme", "customer:acme/user:u1", "customer:acme/feature:summarize",
+                        "customer:acme/team:ml", "session:s-42");
+        assertThat(ScopeKey.ofRequest("acme", null, "summarize", null, null)).extracting(ScopeKey::toString)
+                .containsExactly("global", "customer:acme", "customer:acme/feature:summarize");
+        assertThat(ScopeKey.ofRequest(null, "u1", null, null, "s-1")).extracting(ScopeKey::toString)
+                .containsExactly("global", "session:s-1");
+        assertThatThrownBy(() -> ScopeKey.ofRequest("acme", "a b", null, null, null))
+                .hasMessageContaining("user id \"a b\" is not");
     }
 }
