@@ -66,13 +66,21 @@ public record EmitterConfig(String bootstrapServers, String schemaRegistryUrl, M
 
     /** Reads environment variables: {@code TOKENMIN_SPOOL_DIR} becomes {@code spool.dir}, and so on. */
     public static EmitterConfig fromEnvironment(Map<String, String> env) {
+        return fromProperties(propertiesOf(env));
+    }
+
+    /**
+     * The properties that {@code TOKENMIN_*} environment variables stand for: {@code TOKENMIN_SPOOL_DIR} is
+     * {@code spool.dir}. Other variables are ignored.
+     */
+    public static Map<String, String> propertiesOf(Map<String, String> env) {
         Map<String, String> props = new HashMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith("TOKENMIN_")) {
                 props.put(k.substring("TOKENMIN_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
             }
         });
-        return fromProperties(props);
+        return props;
     }
 
     /** Reads properties; @throws IllegalArgumentException listing every key at fault. */

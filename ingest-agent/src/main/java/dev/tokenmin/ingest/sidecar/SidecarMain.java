@@ -1,0 +1,73 @@
+package dev.tokenmin.ingest.sidecar;
+
+import dev.tokenmin.ingest.emit.EmitterConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code tokenmin sidecar}: runs the sidecar until it is stopped (SIGTERM or Ctrl-C), then drains what it can in
+ * {@code shutdown.drain.ms} and keeps the rest in the spool. Settings come from a properties file, then from
+ * {@code TOKENMIN_*} environment variables, which win; {@code --set key=value} wins over both.
+ */
+@Command(name = "sidecar", mixinStandardHelpOptions = true,
+        description = "Accepts usage events over HTTP, spools them durably, sends them to Kafka, and answers "
+                + "throttle decisions.")
+public final class SidecarMain implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file (see the README for keys).")
+    private Path configFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "One setting, e.g. --set sidecar.port=8787.")
+    private Map<String, String> overrides = new HashMap<>();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SidecarMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Map<String, String> props = new HashMap<>();
+        if (configFile != null) {
+            Properties file = new Properties();
+            try (Reader reader = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+                file.load(reader);
+            }
+            file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
+        }
+        props.putAll(EmitterConfig.propertiesOf(System.getenv()));
+        props.putAll(overrides);
+        SidecarConfig config;
+        try {
+            config = SidecarConfig.fromProperties(props);
+        } catch (IllegalArgumentException e) {
+            System.err.println("tokenmin sidecar: " + e.getMessage());
+            return 2;
+        }
+        SidecarServer sidecar;
+        try {
+            sidecar = SidecarServer.start(config);
+        } catch (IllegalStateException e) {
+            System.err.println("tokenmin sidecar: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("sidecar-shutdown").unstarted(() -> {
+            sidecar.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+}
