@@ -1,18 +1,12 @@
 package dev.tokenmin.ingest.emit;
 
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.ingest.UsageTopic;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.localstack.Stack;
 import dev.tokenmin.localstack.junit.LocalStackExtension;
 import dev.tokenmin.localstack.junit.TestNames;
-import dev.tokenmin.schemas.serde.ConfluentAvroDeserializer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,43 +53,11 @@ class UsageEmitterIT {
         return EmitterConfig.fromProperties(props);
     }
 
-    static void createTopic(Stack stack, String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
-        }
-    }
-
-    /** Reads the topic from the start until {@code expected} distinct event ids arrived or the deadline passed. */
-    static List<ConsumerRecord<String, UsageEvent>> readUntil(Stack stack, String topic, int expected, Duration within) {
-        List<ConsumerRecord<String, UsageEvent>> records = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        try (KafkaConsumer<String, UsageEvent> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConfluentAvroDeserializer.class,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                "schema.registry.url", stack.schemaRegistryUrl(),
-                "specific.avro.value.type", UsageEvent.class.getName()))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + within.toNanos();
-            while (ids.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, UsageEvent> r : consumer.poll(Duration.ofMillis(200))) {
-                    records.add(r);
-                    ids.add(r.key());
-                }
-            }
-        }
-        return records;
-    }
-
     @Test
     void shouldDeliverEveryEmittedEventWithKeyTimestampHeadersAndPrivacyApplied(Stack stack, TestNames names,
                                                                                 @TempDir Path spool) throws Exception {
         String topic = names.topic("usage");
-        createTopic(stack, topic);
+        UsageTopic.create(stack, topic);
         List<UsageEvent> sent = new ArrayList<>();
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         try (UsageEmitter emitter = UsageEmitter.start(config(stack, topic, spool))) {
@@ -115,7 +75,7 @@ class UsageEmitterIT {
             assertThat(emitter.labelsDropped()).isEqualTo(500);
         }
 
-        List<ConsumerRecord<String, UsageEvent>> received = readUntil(stack, topic, 500, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, UsageEvent>> received = UsageTopic.readUntil(stack, topic, 500, Duration.ofSeconds(30));
 
         Map<String, UsageEvent> byId = new HashMap<>();
         sent.forEach(e -> byId.put(e.getEventId().toString(), e));
@@ -135,7 +95,7 @@ class UsageEmitterIT {
     void shouldLoseNothingWhileTheBrokerIsAwayFor30Seconds(LocalStack stack, TestNames names, @TempDir Path spool)
             throws Exception {
         String topic = names.topic("usage");
-        createTopic(stack, topic);
+        UsageTopic.create(stack, topic);
         int before = 100;
         int during = 300;
         try (UsageEmitter emitter = UsageEmitter.start(config(stack, topic, spool))) {
@@ -168,7 +128,7 @@ class UsageEmitterIT {
                     before + during, (System.nanoTime() - back) / 1_000_000);
         }
 
-        List<ConsumerRecord<String, UsageEvent>> received = readUntil(stack, topic, before + during,
+        List<ConsumerRecord<String, UsageEvent>> received = UsageTopic.readUntil(stack, topic, before + during,
                 Duration.ofSeconds(60));
         assertThat(received.stream().map(ConsumerRecord::key).distinct().count()).isEqualTo(before + during);
     }
