@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,29 +73,37 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    private record PendingSync(Segment segment, CompletableFuture<Void> future) {
+    /** An event accepted into the spool, waiting for the writer; its place in the spool is fixed at append. */
+    private record Frame(long seq, long offset, byte[] payload, long appendedAt, CompletableFuture<Void> durable) {
     }
 
     private final SpoolConfig config;
     private final SpoolMetrics metrics;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    /** Bytes accepted and not yet acknowledged, written or still queued: what the size limit counts. */
     private final AtomicLong totalBytes = new AtomicLong();
+    /** Guards what appenders share (the queue, the spool's logical end, room); never held during disk I/O. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
-    private final Condition syncWanted = lock.newCondition();
-    private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-    private final CRC32C crc = new CRC32C();
-    private List<PendingSync> pendingSyncs = new ArrayList<>();
-    private Segment active;
+    private final Condition work = lock.newCondition();
+    private List<Frame> queue = new ArrayList<>();
+    private long logicalSeq;
+    private long logicalEnd;
+    private Segment idleRollRequest;
     private volatile boolean closed;
-    private final Thread flusher;
+    /** The segment the writer appends to; only the writer thread changes it once the spool is open. */
+    private volatile Segment active;
+    private final Thread writer;
+    private final CRC32C crc = new CRC32C();
+    private final ByteBuffer stamp = ByteBuffer.allocate(8);
+    private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(1 << 20);
+    private volatile IOException writeFailure;
 
     private Spool(SpoolConfig config, SpoolMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
         metrics.sources(totalBytes::get, this::oldestPendingAgeMillis);
-        this.flusher = config.durability() == SpoolConfig.Durability.BATCHED
-                ? Thread.ofPlatform().daemon().name("spool-fsync").unstarted(this::flushLoop) : null;
+        this.writer = Thread.ofPlatform().daemon().name("spool-writer").unstarted(this::writeLoop);
     }
 
     /** Opens the spool in {@code config.directory()}, recovering what a previous process left there. */
@@ -105,18 +112,12 @@ public final class Spool implements AutoCloseable {
         try {
             Files.createDirectories(config.directory());
             spool.recover();
-            spool.lock.lock();
-            try {
-                spool.roll();
-            } finally {
-                spool.lock.unlock();
-            }
+            spool.startSegment(spool.segments.isEmpty() ? 1 : spool.segments.lastKey() + 1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the spool in " + config.directory(), e);
         }
-        if (spool.flusher != null) {
-            spool.flusher.start();
-        }
+        spool.logicalSeq = spool.active.seq;
+        spool.writer.start();
         return spool;
     }
 
@@ -181,24 +182,26 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Starts a new active segment, sealing the current one (forced to disk first). Call with the lock held. */
-    private void roll() throws IOException {
-        long seq = segments.isEmpty() ? 1 : segments.lastKey() + 1;
-        if (active != null) {
-            active.writer.force(false);
-            active.sealed = true; // before closing: a concurrent fsync that finds it closed knows it was forced
-            active.writer.close();
-            completeSyncsOf(active);
-        }
+    /** Creates segment {@code seq} and makes it the one the writer appends to. */
+    private void startSegment(long seq) throws IOException {
         Segment next = new Segment(seq, config.directory().resolve(String.format("%s%020d%s", PREFIX, seq, SUFFIX)));
         next.writer = FileChannel.open(next.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         segments.put(seq, next);
         active = next;
     }
 
+    /** Forces the active segment to disk, seals and closes it, and starts segment {@code seq}. Writer thread only. */
+    private void rollTo(long seq) throws IOException {
+        Segment old = active;
+        old.writer.force(false);
+        old.sealed = true;
+        old.writer.close();
+        startSegment(seq);
+    }
+
     /**
-     * Appends one event. Returns once it is written (not yet necessarily on disk); its future completes when it
-     * is durable.
+     * Appends one event. Returns once it is queued for the spool's writer, which writes it within
+     * {@code fsyncMaxDelay} (at once with {@code EVERY_RECORD}); its future completes when it is on disk.
      *
      * @throws SpoolFullException when the spool stays at its size limit (after waiting, with {@code BLOCK})
      * @throws IllegalArgumentException when the event is larger than {@code maxRecordBytes}
@@ -217,8 +220,13 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Appends a batch of events all or nothing as far as room goes: it waits (or fails, per the overflow policy)
-     * until the whole batch fits, so a refused batch leaves nothing behind that a retry would repeat. With
-     * batched durability the records share one fsync.
+     * until the whole batch fits, so a refused batch leaves nothing behind that a retry would repeat.
+     *
+     * <p>The caller pays for a copy into the queue, not for disk I/O: one writer thread writes what is queued in
+     * large positional writes and fsyncs it (batched: after at most {@code fsyncMaxDelay}; every record: at once),
+     * then completes the {@code durable} futures. A process that dies loses what it queued but had not yet
+     * reported durable; a caller that must not lose an event across a crash waits for {@code durable}, as the
+     * sidecar does before it answers 202.
      *
      * @throws SpoolFullException       when the spool stays too full for the batch
      * @throws IllegalArgumentException when an event is larger than {@code maxRecordBytes}, or the batch larger
@@ -245,54 +253,29 @@ public final class Spool implements AutoCloseable {
                 throw new IllegalStateException("spool is closed");
             }
             waitForRoom(frames);
+            totalBytes.addAndGet(frames);
+            boolean wasIdle = queue.isEmpty();
             for (byte[] payload : payloads) {
-                out.add(write(payload, now, beforeVisible));
+                long frame = HEADER_BYTES + payload.length;
+                if (logicalEnd > 0 && logicalEnd + frame > config.segmentBytes()) {
+                    logicalSeq++;
+                    logicalEnd = 0;
+                }
+                long offset = logicalEnd;
+                logicalEnd += frame;
+                beforeVisible.accept(logicalSeq, offset);
+                CompletableFuture<Void> durable = new CompletableFuture<>();
+                queue.add(new Frame(logicalSeq, offset, payload, now, durable));
+                out.add(new Appended(logicalSeq, offset, durable));
             }
-            if (config.durability() == SpoolConfig.Durability.EVERY_RECORD) {
-                active.writer.force(false);
-                out.forEach(a -> a.durable().complete(null));
+            metrics.spooled.addAndGet(payloads.size());
+            if (wasIdle) {
+                work.signal();
             }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to spool segment " + active.path, e);
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Writes one framed record to the active segment (rolling first if it would not fit). Call with the lock held. */
-    private Appended write(byte[] payload, long now, BiConsumer<Long, Long> beforeVisible) throws IOException {
-        long frame = HEADER_BYTES + payload.length;
-        if (active.end > 0 && active.end + frame > config.segmentBytes()) {
-            roll(); // forces the old segment; with EVERY_RECORD the batch completes after its last force
-        }
-        crc.reset();
-        header.clear();
-        header.putLong(8, now);
-        crc.update(header.array(), 8, 8);
-        crc.update(payload, 0, payload.length);
-        header.putInt(0, payload.length).putInt(4, (int) crc.getValue());
-        ByteBuffer[] buffers = {header.clear(), ByteBuffer.wrap(payload)};
-        long offset = active.end;
-        long written = 0;
-        while (written < frame) {
-            written += active.writer.write(buffers);
-        }
-        if (offset == 0) {
-            active.firstAppendedAt = now;
-        }
-        beforeVisible.accept(active.seq, offset);
-        active.end = offset + frame;
-        totalBytes.addAndGet(frame);
-        metrics.spooled.incrementAndGet();
-        CompletableFuture<Void> durable = new CompletableFuture<>();
-        if (config.durability() == SpoolConfig.Durability.BATCHED) {
-            pendingSyncs.add(new PendingSync(active, durable));
-            if (pendingSyncs.size() == 1) {
-                syncWanted.signal();
-            }
-        }
-        return new Appended(active.seq, offset, durable);
+        return out;
     }
 
     private void waitForRoom(long frame) {
@@ -300,10 +283,12 @@ public final class Spool implements AutoCloseable {
         while (totalBytes.get() + frame > config.maxBytes()) {
             if (config.overflow() == SpoolConfig.Overflow.REJECT || remaining <= 0) {
                 metrics.rejected.incrementAndGet();
+                IOException failing = writeFailure;
                 throw new SpoolFullException("spool " + config.directory() + " is full (" + totalBytes.get()
                         + " of " + config.maxBytes() + " bytes waiting for Kafka)"
                         + (config.overflow() == SpoolConfig.Overflow.BLOCK
-                        ? "; waited " + config.blockTimeout().toMillis() + " ms" : ""));
+                        ? "; waited " + config.blockTimeout().toMillis() + " ms" : "")
+                        + (failing != null ? "; writing to disk fails: " + failing.getMessage() : ""));
             }
             try {
                 remaining = notFull.awaitNanos(remaining);
@@ -315,67 +300,119 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Batched durability: one fsync for everything appended in the last {@code fsyncMaxDelay}. */
-    private void flushLoop() {
-        long delayNanos = config.fsyncMaxDelay().toNanos();
+    /**
+     * The writer thread: takes what appenders queued, writes it with one positional write per segment, fsyncs,
+     * and completes the durable futures. A failing disk (full, say) is retried every second without losing the
+     * queue; meanwhile the spool fills and back-pressure applies.
+     */
+    private void writeLoop() {
+        long delayNanos = config.durability() == SpoolConfig.Durability.BATCHED ? config.fsyncMaxDelay().toNanos() : 0;
         while (true) {
             lock.lock();
             try {
-                while (pendingSyncs.isEmpty() && !closed) {
-                    syncWanted.awaitUninterruptibly();
+                while (queue.isEmpty() && idleRollRequest == null && !closed) {
+                    work.awaitUninterruptibly();
                 }
-                if (pendingSyncs.isEmpty()) {
-                    return;
+                if (queue.isEmpty() && idleRollRequest == null) {
+                    return; // closed, and everything is written
                 }
             } finally {
                 lock.unlock();
             }
-            if (!closed) {
-                LockSupport.parkNanos(delayNanos); // let more appends join this fsync
+            if (delayNanos > 0 && !closed) {
+                LockSupport.parkNanos(delayNanos); // let more appends join this write and fsync
             }
-            List<PendingSync> batch;
-            Segment target;
+            List<Frame> batch;
+            Segment rollRequest;
             lock.lock();
             try {
-                batch = pendingSyncs;
-                pendingSyncs = new ArrayList<>();
-                target = active;
+                batch = queue;
+                queue = new ArrayList<>();
+                rollRequest = idleRollRequest;
+                idleRollRequest = null;
             } finally {
                 lock.unlock();
             }
-            // Forced outside the lock, so appends go on while the disk works. Syncs of a segment sealed meanwhile
-            // were completed when it was sealed (and forced); only the active one's are in this batch.
-            IOException failure = null;
-            try {
-                target.writer.force(false);
-            } catch (ClosedChannelException e) {
-                if (!target.sealed) {
-                    failure = e;
+            if (!writeDurably(batch)) {
+                return; // closed while the disk kept failing; reported on the futures
+            }
+            if (rollRequest != null && rollRequest == active) {
+                try {
+                    rollTo(rollRequest.seq + 1);
+                } catch (IOException e) {
+                    LOG.error("spool: cannot start a new segment in {}: {}", config.directory(), e.toString());
                 }
-            } catch (IOException e) {
-                failure = e;
             }
-            if (failure != null) {
-                LOG.error("spool fsync failed in {}: {}", config.directory(), failure.toString());
-                IOException cause = failure;
-                batch.forEach(p -> p.future().completeExceptionally(cause));
-                continue;
-            }
-            batch.forEach(p -> p.future().complete(null));
         }
     }
 
-    /** Completes the pending syncs of a segment that was just forced and sealed. Call with the lock held. */
-    private void completeSyncsOf(Segment segment) {
-        List<PendingSync> rest = new ArrayList<>();
-        for (PendingSync p : pendingSyncs) {
-            if (p.segment() == segment) {
-                p.future().complete(null);
-            } else {
-                rest.add(p);
+    /** Writes and forces {@code batch}, retrying while the disk fails; false when closed before it succeeded. */
+    private boolean writeDurably(List<Frame> batch) {
+        boolean failing = false;
+        while (true) {
+            try {
+                write(batch);
+                active.writer.force(false);
+                if (failing) {
+                    LOG.info("spool writes to {} work again", config.directory());
+                    writeFailure = null;
+                }
+                batch.forEach(f -> f.durable().complete(null));
+                return true;
+            } catch (IOException e) {
+                if (!failing) {
+                    LOG.error("spool cannot write to {}: {}; retrying every second, events stay queued",
+                            config.directory(), e.toString());
+                    failing = true;
+                }
+                writeFailure = e;
+                if (closed) {
+                    batch.forEach(f -> f.durable().completeExceptionally(e));
+                    return false;
+                }
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
             }
         }
-        pendingSyncs = rest;
+    }
+
+    /** Writes frames at their assigned offsets, a segment at a time, then makes them visible to the cursor. */
+    private void write(List<Frame> batch) throws IOException {
+        int i = 0;
+        while (i < batch.size()) {
+            Frame first = batch.get(i);
+            if (first.seq() != active.seq) {
+                rollTo(first.seq());
+            }
+            writeBuffer.clear();
+            int j = i;
+            while (j < batch.size() && batch.get(j).seq() == first.seq()) {
+                Frame f = batch.get(j);
+                int size = HEADER_BYTES + f.payload().length;
+                if (writeBuffer.remaining() < size) {
+                    if (j > i) {
+                        break;
+                    }
+                    writeBuffer = ByteBuffer.allocateDirect(size); // one event larger than the buffer
+                }
+                long at = f.appendedAt();
+                crc.reset();
+                crc.update(stamp.putLong(0, at).array(), 0, 8);
+                crc.update(f.payload(), 0, f.payload().length);
+                writeBuffer.putInt(f.payload().length).putInt((int) crc.getValue()).putLong(at).put(f.payload());
+                j++;
+            }
+            writeBuffer.flip();
+            Segment segment = active;
+            long position = first.offset();
+            while (writeBuffer.hasRemaining()) {
+                position += segment.writer.write(writeBuffer, position);
+            }
+            if (segment.end == 0) {
+                segment.firstAppendedAt = first.appendedAt();
+            }
+            segment.end = position; // visible to the cursor from here on
+            i = j;
+        }
     }
 
     /** A reader from the oldest record on; the drainer owns exactly one. */
@@ -423,13 +460,16 @@ public final class Spool implements AutoCloseable {
             }
             segment.deleted = true;
             segments.remove(segment.seq);
-            Files.deleteIfExists(segment.path);
             totalBytes.addAndGet(-segment.end);
             notFull.signalAll();
-        } catch (IOException e) {
-            LOG.error("cannot delete drained spool segment {}: {}", segment.path, e.toString());
         } finally {
             lock.unlock();
+        }
+        // Unlinked outside the lock; a file left by a crash just here is sent again at the next start.
+        try {
+            Files.deleteIfExists(segment.path);
+        } catch (IOException e) {
+            LOG.error("cannot delete drained spool segment {}: {}", segment.path, e.toString());
         }
     }
 
@@ -438,15 +478,20 @@ public final class Spool implements AutoCloseable {
         return Math.min(config.segmentBytes(), 1L << 20);
     }
 
-    /** Seals {@code segment} if it is still the active one and nothing was appended past {@code end}. */
-    private boolean rollIfStillActive(Segment segment, long end) throws IOException {
+    /**
+     * Asks the writer to seal {@code segment} if it is still where appends go and nothing was appended past
+     * {@code end}, so a fully read, fully acknowledged segment can be deleted without waiting to fill up.
+     */
+    private void requestIdleRoll(Segment segment, long end) {
         lock.lock();
         try {
-            if (closed || segment != active || segment.end != end) {
-                return false;
+            if (closed || idleRollRequest != null || logicalSeq != segment.seq || logicalEnd != end) {
+                return;
             }
-            roll();
-            return true;
+            logicalSeq++;
+            logicalEnd = 0;
+            idleRollRequest = segment;
+            work.signal();
         } finally {
             lock.unlock();
         }
@@ -475,7 +520,7 @@ public final class Spool implements AutoCloseable {
         return totalBytes.get();
     }
 
-    /** Forces what was written to disk and closes the spool; what is not yet sent stays for the next start. */
+    /** Writes and forces what is queued, then closes the spool; what is not yet sent stays for the next start. */
     @Override
     public void close() {
         lock.lock();
@@ -484,32 +529,28 @@ public final class Spool implements AutoCloseable {
                 return;
             }
             closed = true;
-            syncWanted.signalAll();
+            work.signalAll();
             notFull.signalAll();
         } finally {
             lock.unlock();
         }
-        if (flusher != null) {
-            try {
-                flusher.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        lock.lock();
+        LockSupport.unpark(writer); // cut short a batching delay: write what is queued now
         try {
-            active.writer.force(false);
-            active.sealed = true;
-            active.writer.close();
-            completeSyncsOf(active);
-            if (active.end == 0) {
-                segments.remove(active.seq);
-                Files.deleteIfExists(active.path);
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Segment last = active;
+        try {
+            last.writer.force(false);
+            last.sealed = true;
+            last.writer.close();
+            if (last.end == 0) {
+                segments.remove(last.seq);
+                Files.deleteIfExists(last.path);
             }
         } catch (IOException e) {
-            LOG.error("cannot close spool segment {}: {}", active.path, e.toString());
-        } finally {
-            lock.unlock();
+            LOG.error("cannot close spool segment {}: {}", last.path, e.toString());
         }
     }
 
@@ -558,10 +599,10 @@ public final class Spool implements AutoCloseable {
                         continue;
                     }
                     if (!segment.sealed) {
-                        if (end < idleRollBytes() || !rollIfStillActive(segment, end)) {
-                            return null;
+                        if (end >= idleRollBytes()) {
+                            requestIdleRoll(segment, end); // sealed by the writer; seen on a later call
                         }
-                        continue; // now sealed: finish it and move on
+                        return null;
                     }
                     Map.Entry<Long, Segment> following = segments.higherEntry(segment.seq);
                     segment.fullyRead = true;

@@ -70,11 +70,13 @@ class SpoolTest {
     }
 
     @Test
-    void shouldSendUnacknowledgedEventsAgainAfterARestart(@TempDir Path dir) {
+    void shouldSendUnacknowledgedEventsAgainAfterARestart(@TempDir Path dir) throws Exception {
         try (Spool spool = Spool.open(small(dir), new SpoolMetrics()); Spool.Cursor cursor = spool.cursor()) {
+            CompletableFuture<Void> last = null;
             for (int i = 0; i < 50; i++) {
-                spool.append(event(i));
+                last = spool.append(event(i)).durable();
             }
+            last.get(5, TimeUnit.SECONDS);
             List<Spool.SpoolRecord> first = drain(cursor);
             first.subList(0, 10).forEach(spool::acknowledge);
         }
@@ -193,10 +195,28 @@ class SpoolTest {
     }
 
     @Test
-    void shouldCompleteDurabilityAtOnceWhenEveryRecordIsSynced(@TempDir Path dir) {
-        try (Spool spool = Spool.open(small(dir).withDurability(SpoolConfig.Durability.EVERY_RECORD),
-                new SpoolMetrics())) {
-            assertThat(spool.append(event(1)).durable()).isCompleted();
+    void shouldSyncEveryRecordWithoutWaitingForTheBatchingDelay(@TempDir Path dir) throws Exception {
+        SpoolConfig hourlyBatches = new SpoolConfig(dir, 4096, 64 * 1024, 4096, SpoolConfig.Durability.EVERY_RECORD,
+                Duration.ofHours(1), SpoolConfig.Overflow.BLOCK, Duration.ofSeconds(1));
+        try (Spool spool = Spool.open(hourlyBatches, new SpoolMetrics())) {
+            // With batched durability this would wait an hour; with every record it is on disk at once.
+            spool.append(event(1)).durable().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldWriteWhatIsQueuedWhenClosedSoNothingAcceptedIsLost(@TempDir Path dir) {
+        SpoolConfig hourlyBatches = new SpoolConfig(dir, 4096, 64 * 1024, 4096, SpoolConfig.Durability.BATCHED,
+                Duration.ofHours(1), SpoolConfig.Overflow.BLOCK, Duration.ofSeconds(1));
+        List<CompletableFuture<Void>> durable = new ArrayList<>();
+        try (Spool spool = Spool.open(hourlyBatches, new SpoolMetrics())) {
+            for (int i = 0; i < 100; i++) {
+                durable.add(spool.append(event(i)).durable());
+            }
+        }
+        assertThat(durable).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+        try (Spool spool = Spool.open(small(dir), new SpoolMetrics()); Spool.Cursor cursor = spool.cursor()) {
+            assertThat(drain(cursor)).hasSize(100);
         }
     }
 

@@ -1,0 +1,53 @@
+package dev.tokenmin.benchmarks.load;
+
+import dev.tokenmin.localstack.LocalStack;
+import dev.tokenmin.localstack.LocalStackConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/** What every harness shares: a local stack in a temporary folder, deleted afterwards, and topics on it. */
+final class Harness {
+
+    private Harness() {
+    }
+
+    static LocalStack startStack() throws IOException {
+        Path work = Files.createTempDirectory("tokenmin-load");
+        long start = System.nanoTime();
+        LocalStack stack = LocalStack.start(LocalStackConfig.in(work).deletingOnClose());
+        System.out.printf("local stack up in %.1f s (Kafka %s, registry %s)%n", (System.nanoTime() - start) / 1e9,
+                stack.kafkaBootstrapServers(), stack.schemaRegistryUrl());
+        return stack;
+    }
+
+    static void createTopic(LocalStack stack, String topic, int partitions) throws ExecutionException,
+            InterruptedException {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        }
+    }
+
+    /** A port nothing listens on (bound, then released). */
+    static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not delete " + dir + ": " + e.getMessage());
+        }
+    }
+}
