@@ -2,7 +2,9 @@ package dev.tokenmin.ingest.emit;
 
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.ingest.spool.Spool;
+import dev.tokenmin.schemas.ReleasedSchemas;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -47,6 +49,8 @@ final class Drainer implements Runnable {
     private final Producer<String, UsageEvent> producer;
     private final String topic;
     private final Map<Position, CompletableFuture<Void>> acknowledgements;
+    /** Reads events spooled by this version and by every released one (a spool survives an agent upgrade). */
+    private final BinaryMessageDecoder<UsageEvent> decoder = decoder();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private volatile boolean stopping;
     private volatile boolean idle;
@@ -79,7 +83,7 @@ final class Drainer implements Runnable {
                 idle = false;
                 UsageEvent event;
                 try {
-                    event = UsageEvent.getDecoder().decode(record.payload());
+                    event = decoder.decode(record.payload());
                 } catch (IOException | AvroRuntimeException e) {
                     spool.reject(record, "does not decode as a UsageEvent: " + e.getMessage());
                     continue;
@@ -185,6 +189,12 @@ final class Drainer implements Runnable {
         if (t != null) {
             LockSupport.unpark(t);
         }
+    }
+
+    private static BinaryMessageDecoder<UsageEvent> decoder() {
+        BinaryMessageDecoder<UsageEvent> decoder = UsageEvent.createDecoder(null);
+        ReleasedSchemas.of(UsageEvent.getClassSchema()).forEach(decoder::addSchema);
+        return decoder;
     }
 
     static Map<Position, CompletableFuture<Void>> newAcknowledgementMap() {

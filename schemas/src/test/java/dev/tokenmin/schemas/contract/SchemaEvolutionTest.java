@@ -1,6 +1,7 @@
 package dev.tokenmin.schemas.contract;
 
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.schemas.ReleasedSchemas;
 import dev.tokenmin.schemas.Topics;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -12,9 +13,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,27 +20,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Guards evolution: {@code src/test/resources/released/<Record>/v<N>.avsc} keeps every released version of each
+ * Guards evolution: {@code src/main/resources/dev/tokenmin/schemas/released/<Record>/v<N>.avsc} keeps every released version of each
  * topic's schema, and the current schema must read data written with each of them (BACKWARD, the registry's rule).
  * To release a changed schema, save its full JSON as the next version; a record without any released version fails
  * here with the JSON to save.
  */
 class SchemaEvolutionTest {
-
-    private static List<Schema> releasedVersionsOf(Schema current) {
-        List<Schema> released = new ArrayList<>();
-        for (int version = 1; ; version++) {
-            String path = "/released/" + current.getName() + "/v" + version + ".avsc";
-            try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream(path)) {
-                if (in == null) {
-                    return released;
-                }
-                released.add(new Schema.Parser().parse(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + path, e);
-            }
-        }
-    }
 
     @TestFactory
     List<DynamicTest> currentSchemasReadEveryReleasedVersion() {
@@ -50,10 +33,11 @@ class SchemaEvolutionTest {
         for (Class<? extends SpecificRecord> type : Topics.VALUE_TYPES.values()) {
             Schema current = SpecificData.get().getSchema(type);
             tests.add(DynamicTest.dynamicTest(current.getName(), () -> {
-                List<Schema> released = releasedVersionsOf(current);
+                List<Schema> released = ReleasedSchemas.of(current);
                 if (released.isEmpty()) {
-                    fail("no released version of " + current.getName() + ": save this as src/test/resources/released/"
-                            + current.getName() + "/v1.avsc (pretty-printing it is fine):\n" + current);
+                    fail("no released version of " + current.getName() + ": save this as src/main/resources/dev/tokenmin/"
+                            + "schemas/" + ReleasedSchemas.path(current.getName(), 1)
+                            + " (pretty-printing it is fine):\n" + current);
                 }
                 for (int i = 0; i < released.size(); i++) {
                     SchemaCompatibility.SchemaPairCompatibility result =
