@@ -3,15 +3,12 @@ package dev.tokenmin.ingest.emit;
 import dev.tokenmin.ingest.privacy.LabelFilter;
 import dev.tokenmin.ingest.spool.SpoolConfig;
 import dev.tokenmin.schemas.Topics;
+import dev.tokenmin.schemas.config.Settings;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -66,49 +63,34 @@ public record EmitterConfig(String bootstrapServers, String schemaRegistryUrl, M
 
     /** Reads environment variables: {@code TOKENMIN_SPOOL_DIR} becomes {@code spool.dir}, and so on. */
     public static EmitterConfig fromEnvironment(Map<String, String> env) {
-        return fromProperties(propertiesOf(env));
-    }
-
-    /**
-     * The properties that {@code TOKENMIN_*} environment variables stand for: {@code TOKENMIN_SPOOL_DIR} is
-     * {@code spool.dir}. Other variables are ignored.
-     */
-    public static Map<String, String> propertiesOf(Map<String, String> env) {
-        Map<String, String> props = new HashMap<>();
-        env.forEach((k, v) -> {
-            if (k.startsWith("TOKENMIN_")) {
-                props.put(k.substring("TOKENMIN_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
-            }
-        });
-        return props;
+        return fromProperties(Settings.fromEnvironment(env));
     }
 
     /** Reads properties; @throws IllegalArgumentException listing every key at fault. */
     public static EmitterConfig fromProperties(Map<String, String> props) {
-        List<String> errors = new ArrayList<>();
-        String bootstrap = required(props, BOOTSTRAP_SERVERS, errors);
-        String registryUrl = required(props, SCHEMA_REGISTRY_URL, errors);
-        String spoolDir = required(props, SPOOL_DIR, errors);
+        Settings settings = new Settings(props);
+        String bootstrap = settings.required(BOOTSTRAP_SERVERS);
+        String registryUrl = settings.required(SCHEMA_REGISTRY_URL);
+        String spoolDir = settings.required(SPOOL_DIR);
         SpoolConfig defaults = SpoolConfig.defaults(Path.of(spoolDir == null ? "." : spoolDir));
-        SpoolConfig.Durability durability = enumOf(props, SPOOL_DURABILITY, SpoolConfig.Durability.class,
-                defaults.durability(), errors);
-        SpoolConfig.Overflow overflow = enumOf(props, SPOOL_OVERFLOW, SpoolConfig.Overflow.class, defaults.overflow(),
-                errors);
-        long fsyncMs = positive(props, SPOOL_FSYNC_MAX_DELAY_MS, defaults.fsyncMaxDelay().toMillis(), errors);
-        long maxBytes = positive(props, SPOOL_MAX_BYTES, defaults.maxBytes(), errors);
-        long segmentBytes = positive(props, SPOOL_SEGMENT_BYTES, Math.min(defaults.segmentBytes(), maxBytes), errors);
-        long blockMs = positive(props, SPOOL_BLOCK_TIMEOUT_MS, defaults.blockTimeout().toMillis(), errors);
-        long drainMs = positive(props, SHUTDOWN_DRAIN_MS, 10_000, errors);
+        SpoolConfig.Durability durability = settings.oneOf(SPOOL_DURABILITY, SpoolConfig.Durability.class,
+                defaults.durability());
+        SpoolConfig.Overflow overflow = settings.oneOf(SPOOL_OVERFLOW, SpoolConfig.Overflow.class, defaults.overflow());
+        long fsyncMs = settings.positiveLong(SPOOL_FSYNC_MAX_DELAY_MS, defaults.fsyncMaxDelay().toMillis());
+        long maxBytes = settings.positiveLong(SPOOL_MAX_BYTES, defaults.maxBytes());
+        long segmentBytes = settings.positiveLong(SPOOL_SEGMENT_BYTES, Math.min(defaults.segmentBytes(), maxBytes));
+        long blockMs = settings.positiveLong(SPOOL_BLOCK_TIMEOUT_MS, defaults.blockTimeout().toMillis());
+        long drainMs = settings.positiveLong(SHUTDOWN_DRAIN_MS, 10_000);
         byte[] hashKey = null;
-        String rawKey = props.get(USER_ID_HASH_KEY);
-        if (rawKey != null && !rawKey.isBlank()) {
+        String rawKey = settings.string(USER_ID_HASH_KEY);
+        if (rawKey != null) {
             try {
-                hashKey = Base64.getDecoder().decode(rawKey.strip());
+                hashKey = Base64.getDecoder().decode(rawKey);
                 if (hashKey.length < 32) {
-                    errors.add(USER_ID_HASH_KEY + ": must decode to at least 32 bytes, was " + hashKey.length);
+                    settings.error(USER_ID_HASH_KEY + ": must decode to at least 32 bytes, was " + hashKey.length);
                 }
             } catch (IllegalArgumentException e) {
-                errors.add(USER_ID_HASH_KEY + ": not base64");
+                settings.error(USER_ID_HASH_KEY + ": not base64");
             }
         }
         Set<String> labels = props.containsKey(ALLOWED_LABELS)
@@ -116,71 +98,18 @@ public record EmitterConfig(String bootstrapServers, String schemaRegistryUrl, M
                         .collect(Collectors.toUnmodifiableSet())
                 : LabelFilter.DEFAULT_ALLOWED;
         SpoolConfig spool = null;
-        if (errors.isEmpty()) {
+        if (!settings.hasErrors()) {
             try {
                 spool = new SpoolConfig(Path.of(spoolDir), segmentBytes, maxBytes, defaults.maxRecordBytes() > segmentBytes
                         ? (int) segmentBytes : defaults.maxRecordBytes(), durability, Duration.ofMillis(fsyncMs),
                         overflow, Duration.ofMillis(blockMs));
             } catch (IllegalArgumentException e) {
-                errors.add(e.getMessage());
+                settings.error(e.getMessage());
             }
         }
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("emitter configuration: " + String.join("; ", errors));
-        }
-        return new EmitterConfig(bootstrap, registryUrl, prefixed(props, KAFKA_PREFIX), prefixed(props, REGISTRY_PREFIX),
-                props.getOrDefault(TOPIC, Topics.USAGE), props.getOrDefault(THROTTLE_TOPIC, Topics.THROTTLE), spool,
-                hashKey, labels, Duration.ofMillis(drainMs));
-    }
-
-    private static Map<String, String> prefixed(Map<String, String> props, String prefix) {
-        Map<String, String> out = new HashMap<>();
-        props.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k.substring(prefix.length()), v);
-            }
-        });
-        return Map.copyOf(out);
-    }
-
-    private static String required(Map<String, String> props, String key, List<String> errors) {
-        String v = props.get(key);
-        if (v == null || v.isBlank()) {
-            errors.add(key + ": missing");
-            return null;
-        }
-        return v.strip();
-    }
-
-    private static long positive(Map<String, String> props, String key, long defaultValue, List<String> errors) {
-        String v = props.get(key);
-        if (v == null || v.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            long n = Long.parseLong(v.strip());
-            if (n <= 0) {
-                errors.add(key + ": must be positive, was " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            errors.add(key + ": not a number: \"" + v + "\"");
-            return defaultValue;
-        }
-    }
-
-    private static <E extends Enum<E>> E enumOf(Map<String, String> props, String key, Class<E> type, E defaultValue,
-                                                List<String> errors) {
-        String v = props.get(key);
-        if (v == null || v.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            return Enum.valueOf(type, v.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            errors.add(key + ": one of " + Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT))
-                    .toList() + ", was \"" + v + "\"");
-            return defaultValue;
-        }
+        settings.throwIfAny("emitter configuration");
+        return new EmitterConfig(bootstrap, registryUrl, settings.prefixed(KAFKA_PREFIX),
+                settings.prefixed(REGISTRY_PREFIX), settings.string(TOPIC, Topics.USAGE),
+                settings.string(THROTTLE_TOPIC, Topics.THROTTLE), spool, hashKey, labels, Duration.ofMillis(drainMs));
     }
 }

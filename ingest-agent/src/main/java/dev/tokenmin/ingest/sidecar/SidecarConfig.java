@@ -1,10 +1,9 @@
 package dev.tokenmin.ingest.sidecar;
 
 import dev.tokenmin.ingest.emit.EmitterConfig;
+import dev.tokenmin.schemas.config.Settings;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,56 +36,36 @@ public record SidecarConfig(String host, int port, int maxBodyBytes, int maxBatc
 
     /** Reads environment variables: {@code TOKENMIN_SIDECAR_PORT} becomes {@code sidecar.port}, and so on. */
     public static SidecarConfig fromEnvironment(Map<String, String> env) {
-        return fromProperties(EmitterConfig.propertiesOf(env));
+        return fromProperties(Settings.fromEnvironment(env));
     }
 
     /** Reads properties; @throws IllegalArgumentException listing every key at fault, never a secret. */
     public static SidecarConfig fromProperties(Map<String, String> props) {
-        List<String> errors = new ArrayList<>();
+        Settings settings = new Settings(props);
         EmitterConfig emitter = null;
         try {
             emitter = EmitterConfig.fromProperties(props);
         } catch (IllegalArgumentException e) {
-            errors.add(e.getMessage());
+            settings.error(e.getMessage());
         }
-        int port = intIn(props, PORT, DEFAULT_PORT, 0, 65_535, errors);
-        int maxBody = intIn(props, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1_024, 64 << 20, errors);
-        int maxBatch = intIn(props, MAX_BATCH_EVENTS, DEFAULT_MAX_BATCH_EVENTS, 1, 100_000, errors);
-        int retryAfter = intIn(props, RETRY_AFTER_SECONDS, 1, 1, 3_600, errors);
+        int port = settings.intBetween(PORT, DEFAULT_PORT, 0, 65_535);
+        int maxBody = settings.intBetween(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1_024, 64 << 20);
+        int maxBatch = settings.intBetween(MAX_BATCH_EVENTS, DEFAULT_MAX_BATCH_EVENTS, 1, 100_000);
+        int retryAfter = settings.intBetween(RETRY_AFTER_SECONDS, 1, 1, 3_600);
         GatewayTokens tokens = null;
-        String tokensFile = props.get(TOKENS_FILE);
-        if (tokensFile == null || tokensFile.isBlank()) {
-            errors.add(TOKENS_FILE + ": missing (a properties file of gateway-id=token lines; the sidecar never "
+        String tokensFile = settings.string(TOKENS_FILE);
+        if (tokensFile == null) {
+            settings.error(TOKENS_FILE + ": missing (a properties file of gateway-id=token lines; the sidecar never "
                     + "runs without authentication)");
         } else {
             try {
-                tokens = GatewayTokens.load(Path.of(tokensFile.strip()));
+                tokens = GatewayTokens.load(Path.of(tokensFile));
             } catch (IllegalArgumentException e) {
-                errors.add(TOKENS_FILE + ": " + e.getMessage());
+                settings.error(TOKENS_FILE + ": " + e.getMessage());
             }
         }
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("sidecar configuration: " + String.join("; ", errors));
-        }
-        return new SidecarConfig(props.getOrDefault(HOST, "127.0.0.1").strip(), port, maxBody, maxBatch, retryAfter,
-                tokens, emitter);
-    }
-
-    private static int intIn(Map<String, String> props, String key, int defaultValue, int min, int max,
-                             List<String> errors) {
-        String v = props.get(key);
-        if (v == null || v.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n < min || n > max) {
-                errors.add(key + ": must be between " + min + " and " + max + ", was " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            errors.add(key + ": not a whole number: \"" + v + "\"");
-            return defaultValue;
-        }
+        settings.throwIfAny("sidecar configuration");
+        return new SidecarConfig(settings.string(HOST, "127.0.0.1"), port, maxBody, maxBatch, retryAfter, tokens,
+                emitter);
     }
 }

@@ -1,6 +1,6 @@
 package dev.tokenmin.ingest.sidecar;
 
-import dev.tokenmin.ingest.emit.EmitterConfig;
+import dev.tokenmin.schemas.config.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,7 +46,7 @@ public final class SidecarMain implements Callable<Integer> {
             }
             file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
         }
-        props.putAll(EmitterConfig.propertiesOf(System.getenv()));
+        props.putAll(Settings.fromEnvironment(System.getenv()));
         props.putAll(overrides);
         SidecarConfig config;
         try {

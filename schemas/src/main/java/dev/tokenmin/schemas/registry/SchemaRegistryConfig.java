@@ -1,9 +1,9 @@
 package dev.tokenmin.schemas.registry;
 
+import dev.tokenmin.schemas.config.Settings;
+
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -49,62 +49,36 @@ public record SchemaRegistryConfig(URI url, Duration connectTimeout, Duration re
      * @throws IllegalArgumentException listing every key at fault
      */
     public static SchemaRegistryConfig fromProperties(Map<String, ?> props) {
-        List<String> errors = new ArrayList<>();
+        Settings settings = new Settings(props);
         URI url = null;
-        Object rawUrl = props.get(URL);
-        if (rawUrl == null || rawUrl.toString().isBlank()) {
-            errors.add(URL + ": missing");
-        } else {
+        String rawUrl = settings.required(URL);
+        if (rawUrl != null) {
             // Confluent allows a comma-separated list; this client uses the first URL.
-            String first = rawUrl.toString().split(",")[0].strip();
+            String first = rawUrl.split(",")[0].strip();
             try {
                 url = URI.create(first.endsWith("/") ? first.substring(0, first.length() - 1) : first);
                 if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
-                    errors.add(URL + ": must be an http or https URL, was \"" + first + "\"");
+                    settings.error(URL + ": must be an http or https URL, was \"" + first + "\"");
                 }
             } catch (IllegalArgumentException e) {
-                errors.add(URL + ": not a URL: \"" + first + "\"");
+                settings.error(URL + ": not a URL: \"" + first + "\"");
             }
         }
-        long connectMs = positiveLong(props, CONNECT_TIMEOUT_MS, 5_000, errors);
-        long requestMs = positiveLong(props, REQUEST_TIMEOUT_MS, 10_000, errors);
-        long attempts = positiveLong(props, MAX_ATTEMPTS, 3, errors);
-        long backoffMs = positiveLong(props, RETRY_BACKOFF_MS, 100, errors);
-        String userInfo = string(props, BASIC_AUTH_USER_INFO);
-        String token = string(props, BEARER_AUTH_TOKEN);
+        long connectMs = settings.positiveLong(CONNECT_TIMEOUT_MS, 5_000);
+        long requestMs = settings.positiveLong(REQUEST_TIMEOUT_MS, 10_000);
+        long attempts = settings.positiveLong(MAX_ATTEMPTS, 3);
+        long backoffMs = settings.positiveLong(RETRY_BACKOFF_MS, 100);
+        String userInfo = settings.string(BASIC_AUTH_USER_INFO);
+        String token = settings.string(BEARER_AUTH_TOKEN);
         if (userInfo != null && !userInfo.contains(":")) {
-            errors.add(BASIC_AUTH_USER_INFO + ": must be user:password");
+            settings.error(BASIC_AUTH_USER_INFO + ": must be user:password");
         }
         if (userInfo != null && token != null) {
-            errors.add(BASIC_AUTH_USER_INFO + " and " + BEARER_AUTH_TOKEN + ": set one, not both");
+            settings.error(BASIC_AUTH_USER_INFO + " and " + BEARER_AUTH_TOKEN + ": set one, not both");
         }
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("schema registry configuration: " + String.join("; ", errors));
-        }
+        settings.throwIfAny("schema registry configuration");
         return new SchemaRegistryConfig(url, Duration.ofMillis(connectMs), Duration.ofMillis(requestMs),
                 (int) Math.min(attempts, 100), Duration.ofMillis(backoffMs), userInfo, token);
-    }
-
-    private static String string(Map<String, ?> props, String key) {
-        Object v = props.get(key);
-        return v == null || v.toString().isBlank() ? null : v.toString();
-    }
-
-    private static long positiveLong(Map<String, ?> props, String key, long defaultValue, List<String> errors) {
-        Object v = props.get(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        try {
-            long n = v instanceof Number number ? number.longValue() : Long.parseLong(v.toString().strip());
-            if (n <= 0) {
-                errors.add(key + ": must be positive, was " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            errors.add(key + ": not a number: \"" + v + "\"");
-            return defaultValue;
-        }
     }
 
     /** Never prints credentials. */

@@ -34,7 +34,7 @@ class SchemaRegistryConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("schema.registry.url: must be an http or https URL")
                 .hasMessageContaining("schema.registry.request.timeout.ms: must be positive")
-                .hasMessageContaining("schema.registry.max.attempts: not a number")
+                .hasMessageContaining("schema.registry.max.attempts: not a whole number")
                 .hasMessageContaining("basic.auth.user.info: must be user:password")
                 .hasMessageContaining("set one, not both")
                 .hasMessageNotContaining("no-colon");
