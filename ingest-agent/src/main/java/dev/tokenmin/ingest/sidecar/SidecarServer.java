@@ -116,6 +116,8 @@ public final class SidecarServer implements AutoCloseable {
         this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
+        // On stop, idle keep-alive connections (gateways keep them) are closed after 200 ms, not Jetty's 1 s.
+        connector.setShutdownIdleTimeout(200);
         server.addConnector(connector);
         server.setHandler(new GracefulHandler(new Routes()));
         server.setStopTimeout(5_000);
