@@ -1,8 +1,6 @@
 package dev.tokenmin.ingest.emit;
 
 import dev.tokenmin.avro.UsageEvent;
-import dev.tokenmin.ingest.mapping.FieldError;
-import dev.tokenmin.ingest.mapping.InvalidUsageException;
 import dev.tokenmin.ingest.privacy.LabelFilter;
 import dev.tokenmin.ingest.privacy.UserIdHasher;
 import dev.tokenmin.ingest.spool.Spool;
@@ -12,6 +10,9 @@ import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.registry.SubjectNameStrategy;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerializer;
+import dev.tokenmin.schemas.validation.FieldError;
+import dev.tokenmin.schemas.validation.InvalidUsageException;
+import dev.tokenmin.schemas.validation.UsageEventValidator;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;

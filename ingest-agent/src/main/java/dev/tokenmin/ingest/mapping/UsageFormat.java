@@ -1,5 +1,7 @@
 package dev.tokenmin.ingest.mapping;
 
+import dev.tokenmin.schemas.validation.InvalidUsageException;
+
 import java.util.Arrays;
 import java.util.Locale;
 

@@ -3,6 +3,8 @@ package dev.tokenmin.ingest.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenmin.schemas.validation.FieldError;
+import dev.tokenmin.schemas.validation.InvalidUsageException;
 
 import java.util.ArrayList;
 import java.util.List;

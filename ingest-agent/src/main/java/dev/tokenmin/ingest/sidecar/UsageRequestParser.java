@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.avro.UsageStatus;
-import dev.tokenmin.ingest.emit.UsageEventValidator;
-import dev.tokenmin.ingest.mapping.FieldError;
-import dev.tokenmin.ingest.mapping.InvalidUsageException;
 import dev.tokenmin.ingest.mapping.MappedUsage;
 import dev.tokenmin.ingest.mapping.TokenUsage;
 import dev.tokenmin.ingest.mapping.UsageFormat;
 import dev.tokenmin.ingest.mapping.UsageMappers;
+import dev.tokenmin.schemas.validation.FieldError;
+import dev.tokenmin.schemas.validation.InvalidUsageException;
+import dev.tokenmin.schemas.validation.UsageEventValidator;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,8 @@ package dev.tokenmin.ingest.mapping;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenmin.schemas.validation.FieldError;
+import dev.tokenmin.schemas.validation.InvalidUsageException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

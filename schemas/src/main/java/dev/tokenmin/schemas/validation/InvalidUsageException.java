@@ -1,4 +1,4 @@
-package dev.tokenmin.ingest.mapping;
+package dev.tokenmin.schemas.validation;
 
 import java.util.List;
 

@@ -1,8 +1,6 @@
-package dev.tokenmin.ingest.emit;
+package dev.tokenmin.schemas.validation;
 
 import dev.tokenmin.avro.UsageEvent;
-import dev.tokenmin.ingest.mapping.FieldError;
-import dev.tokenmin.ingest.mapping.InvalidUsageException;
 import dev.tokenmin.schemas.scope.ScopeKey;
 
 import java.time.Duration;
