@@ -1,0 +1,87 @@
+package dev.tokenmin.stream.config;
+
+import dev.tokenmin.schemas.config.Settings;
+import dev.tokenmin.stream.errors.DeadLetterHandlers;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Everything the stream app needs, typed and checked at start; built from properties or {@code TOKENMIN_*}
+ * environment variables, with every problem reported at once.
+ *
+ * @param applicationId     the Kafka Streams application id (consumer group, internal topic prefix)
+ * @param bootstrapServers  Kafka's {@code bootstrap.servers}
+ * @param schemaRegistryUrl the Confluent-compatible registry
+ * @param stateDir          where RocksDB keeps state (a persistent volume, never a temp folder)
+ * @param topics            the topics
+ * @param dedupHorizon      how long an event id is remembered to drop a duplicate (default 7 days)
+ * @param grace             how late an event may arrive and still count in its window (default 1 hour)
+ * @param kafka             further Kafka settings ({@code kafka.*}), security included
+ * @param registry          further registry settings ({@code registry.*})
+ */
+public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
+                              TopicNames topics, Duration dedupHorizon, Duration grace, Map<String, String> kafka,
+                              Map<String, String> registry) {
+
+    public static final String APPLICATION_ID = "application.id";
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String STATE_DIR = "state.dir";
+    public static final String DEDUP_HORIZON_HOURS = "dedup.horizon.hours";
+    public static final String GRACE_SECONDS = "grace.seconds";
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String REGISTRY_PREFIX = "registry.";
+
+    public static StreamAppConfig fromEnvironment(Map<String, String> env) {
+        return fromProperties(Settings.fromEnvironment(env));
+    }
+
+    /** @throws IllegalArgumentException listing every key at fault */
+    public static StreamAppConfig fromProperties(Map<String, String> props) {
+        Settings s = new Settings(props);
+        String bootstrap = s.required(BOOTSTRAP_SERVERS);
+        String registry = s.required(SCHEMA_REGISTRY_URL);
+        String stateDir = s.required(STATE_DIR);
+        long horizonHours = s.positiveLong(DEDUP_HORIZON_HOURS, 7 * 24);
+        long graceSeconds = s.positiveLong(GRACE_SECONDS, 3_600);
+        s.throwIfAny("stream app configuration");
+        return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
+                TopicNames.DEFAULT, Duration.ofHours(horizonHours), Duration.ofSeconds(graceSeconds),
+                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX));
+    }
+
+    public StreamAppConfig withTopics(TopicNames names) {
+        return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
+                grace, kafka, registry);
+    }
+
+    public StreamAppConfig withApplicationId(String id) {
+        return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
+                kafka, registry);
+    }
+
+    /**
+     * The Kafka Streams settings: exactly-once v2, explicit names for every internal topic and store, no default
+     * serdes, and dead-letter handlers for records that cannot be read or are invalid.
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetters());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterHandlers.Deserialization.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class.getName());
+        p.put("processing.exception.handler.global.enabled", true); // the default from Kafka 5.0 on
+        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        return p;
+    }
+}
