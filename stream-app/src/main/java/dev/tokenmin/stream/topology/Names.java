@@ -1,5 +1,9 @@
 package dev.tokenmin.stream.topology;
 
+import dev.tokenmin.avro.WindowKind;
+
+import java.util.Locale;
+
 /**
  * Every processor and state store name of the metering topology, in one place. Names are part of the deployed
  * app's identity (changelog and repartition topics are named after them): renaming one is a migration.
@@ -14,6 +18,19 @@ public final class Names {
     public static final String DEDUP_STORE = "dedup-store";
     public static final String PRICE = "price";
     public static final String PRICED_SINK = "priced-sink";
+    public static final String FAN_OUT = "fan-out-to-scopes";
+    public static final String BY_SCOPE = "by-scope";
+    public static final String SESSIONS_ONLY = "sessions-only";
+    public static final String SPEND_SINK = "spend-sink";
+
+    /** The aggregate processor and store of a window kind, e.g. {@code spend-hour} and {@code spend-hour-store}. */
+    public static String spend(WindowKind kind) {
+        return "spend-" + kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    public static String spendStore(WindowKind kind) {
+        return spend(kind) + "-store";
+    }
 
     private Names() {
     }

@@ -2,6 +2,7 @@ package dev.tokenmin.stream.topology;
 
 import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
+import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.stream.config.StreamAppConfig;
 import dev.tokenmin.stream.config.TopicNames;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -45,6 +47,7 @@ class MeteringTopologyTest {
     private TestInputTopic<String, byte[]> rawUsage;
     private TestOutputTopic<String, PricedUsage> priced;
     private TestOutputTopic<byte[], byte[]> deadLetters;
+    private TestOutputTopic<String, SpendAggregate> spend;
 
     @BeforeEach
     void start() {
@@ -52,7 +55,7 @@ class MeteringTopologyTest {
                 "schema.registry.url", "http://unused", "state.dir", stateDir.toString()));
         TopicNames topics = config.topics();
         driver = new TopologyTestDriver(MeteringTopology.build(config, SERDES), config.streamsProperties(),
-                Instant.parse("2026-11-22T12:00:00Z"));
+                Instant.parse("2026-12-31T00:00:00Z")); // the wall clock: every test event is in its past
         TestInputTopic<String, PriceEntry> prices = driver.createInputTopic(topics.prices(), new StringSerializer(),
                 SERDES.price().serializer());
         PriceCatalog.bundled().entries().forEach(e -> prices.pipeInput(PriceKeys.key(e), e));
@@ -61,6 +64,7 @@ class MeteringTopologyTest {
         priced = driver.createOutputTopic(topics.priced(), new StringDeserializer(), SERDES.priced().deserializer());
         deadLetters = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
+        spend = driver.createOutputTopic(topics.spend(), new StringDeserializer(), SERDES.spend().deserializer());
     }
 
     @AfterEach
@@ -69,8 +73,13 @@ class MeteringTopologyTest {
     }
 
     static UsageEvent event(String model, String occurredAt, long input, long output) {
+        return event(model, occurredAt, input, output, "u1", "s-1");
+    }
+
+    static UsageEvent event(String model, String occurredAt, long input, long output, String user, String session) {
         return UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(Instant.parse(occurredAt))
-                .setSource("gw").setCustomerId("acme").setUserId("u1").setFeature("summarize")
+                .setSource("gw").setCustomerId("acme").setUserId(user).setFeature("summarize").setTeam("ml")
+                .setSessionId(session)
                 .setProvider(model.startsWith("claude") ? "anthropic" : "openai").setModel(model)
                 .setInputTokens(input).setOutputTokens(output).build();
     }
@@ -141,6 +150,76 @@ class MeteringTopologyTest {
 
         assertThat(priced.readValuesToList()).extracting(p -> p.getEvent().getEventId())
                 .filteredOn(id -> id.equals(first.getEventId())).hasSize(2);
+    }
+
+    /** The latest aggregate per spend key, as a compacted topic would hold them. */
+    private Map<String, SpendAggregate> latestSpend() {
+        Map<String, SpendAggregate> latest = new HashMap<>();
+        spend.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
+        return latest;
+    }
+
+    @Test
+    void shouldSumSpendPerScopeForEveryWindowKindAndModel() {
+        // gpt-4.1: 2 USD in, 8 USD out per million; claude-haiku-4-5: 1 USD in, 5 USD out.
+        send(event("gpt-4.1", "2026-11-22T10:15:00Z", 1_000, 100, "u1", "s-1"));        // 2,000 + 800 = 2,800,000 nanos
+        send(event("claude-haiku-4-5", "2026-11-22T10:15:30Z", 2_000, 200, "u1", "s-1")); // 2,000,000 + 1,000,000
+        send(event("gpt-4.1", "2026-11-22T10:40:00Z", 500, 0, "u2", "s-2"));             // 1,000,000
+
+        Map<String, SpendAggregate> latest = latestSpend();
+
+        SpendAggregate hour = latest.get("customer:acme|HOUR|2026-11-22T10:00:00Z");
+        assertThat(hour.getCostNanos()).isEqualTo(2_800_000 + 3_000_000 + 1_000_000);
+        assertThat(hour.getRequests()).isEqualTo(3);
+        assertThat(hour.getInputTokens()).isEqualTo(3_500);
+        assertThat(hour.getByModel()).extracting(m -> m.getModel() + "=" + m.getCostNanos())
+                .containsExactlyInAnyOrder("gpt-4.1=3800000", "claude-haiku-4-5=3000000");
+        assertThat(latest.get("customer:acme/user:u1|MINUTE|2026-11-22T10:15:00Z").getCostNanos())
+                .isEqualTo(5_800_000);
+        assertThat(latest.get("customer:acme/user:u2|DAY|2026-11-22T00:00:00Z").getCostNanos()).isEqualTo(1_000_000);
+        assertThat(latest.get("customer:acme/feature:summarize|MONTH|2026-11-01T00:00:00Z").getCostNanos())
+                .isEqualTo(6_800_000);
+        assertThat(latest.get("customer:acme/team:ml|DAY|2026-11-22T00:00:00Z").getRequests()).isEqualTo(3);
+        assertThat(latest.get("global|DAY|2026-11-22T00:00:00Z").getCostNanos()).isEqualTo(6_800_000);
+        SpendAggregate session = latest.get("session:s-1|SESSION|2026-11-22T10:15:00Z");
+        assertThat(session.getCostNanos()).isEqualTo(5_800_000);
+        assertThat(session.getWindowEnd()).isEqualTo(Instant.parse("2026-11-22T10:15:30.001Z"));
+        assertThat(latest.get("customer:acme|MONTH|2026-11-01T00:00:00Z").getWindowEnd())
+                .isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldPutEventsOnEitherSideOfAWindowBoundaryInTheirOwnWindows() {
+        send(event("gpt-4.1", "2026-11-22T10:59:59.999Z", 1_000, 0));
+        send(event("gpt-4.1", "2026-11-22T11:00:00.000Z", 2_000, 0));
+        send(event("gpt-4.1", "2026-11-30T23:59:59.999Z", 1, 0));
+        send(event("gpt-4.1", "2026-12-01T00:00:00.000Z", 1, 0));
+
+        Map<String, SpendAggregate> latest = latestSpend();
+
+        assertThat(latest.get("customer:acme|HOUR|2026-11-22T10:00:00Z").getInputTokens()).isEqualTo(1_000);
+        assertThat(latest.get("customer:acme|HOUR|2026-11-22T11:00:00Z").getInputTokens()).isEqualTo(2_000);
+        assertThat(latest.get("customer:acme|MONTH|2026-11-01T00:00:00Z").getInputTokens()).isEqualTo(3_001);
+        assertThat(latest.get("customer:acme|MONTH|2026-12-01T00:00:00Z").getInputTokens()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCountALateEventWithinGraceAndKeepOnePastGraceInThePricedTopicOnly() {
+        send(event("gpt-4.1", "2026-11-22T10:10:00Z", 1_000, 0));
+        send(event("gpt-4.1", "2026-11-22T12:30:00Z", 1, 0)); // stream time moves on 2 h 20 min
+        UsageEvent withinGrace = event("gpt-4.1", "2026-11-22T11:40:00Z", 7, 0);  // its hour closed 30 min ago
+        UsageEvent pastGrace = event("gpt-4.1", "2026-11-22T10:20:00Z", 9, 0);    // its hour closed 1 h 30 min ago
+        send(withinGrace);
+        send(pastGrace);
+
+        Map<String, SpendAggregate> latest = latestSpend();
+        assertThat(latest.get("customer:acme|HOUR|2026-11-22T11:00:00Z").getInputTokens()).isEqualTo(7);
+        assertThat(latest.get("customer:acme|HOUR|2026-11-22T10:00:00Z").getInputTokens())
+                .as("past the 1 h grace: not in the closed hour").isEqualTo(1_000);
+        assertThat(latest.get("customer:acme|DAY|2026-11-22T00:00:00Z").getInputTokens())
+                .as("the day is still open").isEqualTo(1_000 + 1 + 7 + 9);
+        assertThat(priced.readValuesToList()).extracting(p -> p.getEvent().getEventId())
+                .contains(pastGrace.getEventId());
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {

@@ -1,0 +1,68 @@
+package dev.tokenmin.stream.spend;
+
+import dev.tokenmin.avro.ModelSpend;
+import dev.tokenmin.avro.PricedUsage;
+import dev.tokenmin.avro.SpendAggregate;
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.avro.WindowKind;
+
+import java.time.Instant;
+import java.util.ArrayList;
+
+/** Building spend aggregates: an empty one, and adding one priced event to it (exact integer sums). */
+public final class SpendAggregates {
+
+    private SpendAggregates() {
+    }
+
+    /** An aggregate with nothing in it yet; scope and window are set when it is published. */
+    public static SpendAggregate empty() {
+        return SpendAggregate.newBuilder().setScope("").setWindowKind(WindowKind.MINUTE)
+                .setWindowStart(Instant.EPOCH).setWindowEnd(Instant.EPOCH).setCostNanos(0).setRequests(0)
+                .setUnpricedRequests(0).setInputTokens(0).setCachedInputTokens(0).setCacheWriteTokens(0)
+                .setOutputTokens(0).setReasoningTokens(0).setByModel(new ArrayList<>()).setUpdatedAt(Instant.EPOCH)
+                .build();
+    }
+
+    /** Adds {@code priced} to {@code agg} (which it changes and returns). */
+    public static SpendAggregate add(SpendAggregate agg, PricedUsage priced) {
+        UsageEvent e = priced.getEvent();
+        long cost = priced.getCost().getTotalNanos();
+        agg.setCostNanos(Math.addExact(agg.getCostNanos(), cost));
+        agg.setRequests(agg.getRequests() + 1);
+        if (priced.getUnpriced()) {
+            agg.setUnpricedRequests(agg.getUnpricedRequests() + 1);
+        }
+        agg.setInputTokens(agg.getInputTokens() + e.getInputTokens());
+        agg.setCachedInputTokens(agg.getCachedInputTokens() + e.getCachedInputTokens());
+        agg.setCacheWriteTokens(agg.getCacheWriteTokens() + e.getCacheWriteTokens());
+        agg.setOutputTokens(agg.getOutputTokens() + e.getOutputTokens());
+        agg.setReasoningTokens(agg.getReasoningTokens() + e.getReasoningTokens());
+        ModelSpend model = null;
+        for (ModelSpend m : agg.getByModel()) {
+            if (m.getProvider().equals(e.getProvider()) && m.getModel().equals(e.getModel())) {
+                model = m;
+                break;
+            }
+        }
+        if (model == null) {
+            model = ModelSpend.newBuilder().setProvider(e.getProvider()).setModel(e.getModel()).setCostNanos(0)
+                    .setRequests(0).setInputTokens(0).setOutputTokens(0).build();
+            agg.getByModel().add(model);
+        }
+        model.setCostNanos(Math.addExact(model.getCostNanos(), cost));
+        model.setRequests(model.getRequests() + 1);
+        model.setInputTokens(model.getInputTokens() + e.getInputTokens());
+        model.setOutputTokens(model.getOutputTokens() + e.getOutputTokens());
+        // The latest event time in the aggregate: deterministic on replay, unlike the wall clock.
+        if (e.getOccurredAt().isAfter(agg.getUpdatedAt())) {
+            agg.setUpdatedAt(e.getOccurredAt());
+        }
+        return agg;
+    }
+
+    /** The spend topic's key: {@code scope|KIND|window start}, e.g. {@code customer:acme|HOUR|2026-11-22T14:00:00Z}. */
+    public static String key(String scope, WindowKind kind, Instant start) {
+        return scope + "|" + kind + "|" + start;
+    }
+}
