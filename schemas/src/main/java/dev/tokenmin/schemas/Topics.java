@@ -22,7 +22,7 @@ public final class Topics {
 
     /** Usage events from gateways; key = event_id, timestamp = event time. Delete, 7 days. */
     public static final String USAGE = "tokenmin.usage.v1";
-    /** The price catalog; key = {@code provider/model}. Compacted. */
+    /** The price catalog; key = {@code provider/model@effective_from}, so every version is kept. Compacted. */
     public static final String PRICES = "tokenmin.prices.v1";
     /** Budgets; key = budget id. Compacted. */
     public static final String BUDGETS = "tokenmin.budgets.v1";
