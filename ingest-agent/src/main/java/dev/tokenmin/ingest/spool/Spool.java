@@ -98,6 +98,8 @@ public final class Spool implements AutoCloseable {
     private final ByteBuffer stamp = ByteBuffer.allocate(8);
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(1 << 20);
     private volatile IOException writeFailure;
+    /** How many frames of the writer's current batch are written; a retry goes on from there. Writer thread only. */
+    private int written;
 
     private Spool(SpoolConfig config, SpoolMetrics metrics) {
         this.config = config;
@@ -349,9 +351,10 @@ public final class Spool implements AutoCloseable {
     /** Writes and forces {@code batch}, retrying while the disk fails; false when closed before it succeeded. */
     private boolean writeDurably(List<Frame> batch) {
         boolean failing = false;
+        written = 0;
         while (true) {
             try {
-                write(batch);
+                write(batch); // after a failure, goes on from the first frame not yet written
                 active.writer.force(false);
                 if (failing) {
                     LOG.info("spool writes to {} work again", config.directory());
@@ -377,7 +380,7 @@ public final class Spool implements AutoCloseable {
 
     /** Writes frames at their assigned offsets, a segment at a time, then makes them visible to the cursor. */
     private void write(List<Frame> batch) throws IOException {
-        int i = 0;
+        int i = written;
         while (i < batch.size()) {
             Frame first = batch.get(i);
             if (first.seq() != active.seq) {
@@ -412,6 +415,7 @@ public final class Spool implements AutoCloseable {
             }
             segment.end = position; // visible to the cursor from here on
             i = j;
+            written = j;
         }
     }
 
