@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks a usage event before it is spooled, reporting every field at fault at once: required ids present,
- * strings within length limits, token counts not negative, reasoning within output, a plausible event time. The
- * ids spend is attributed to (customer, user, feature, team, session) must be able to form a scope key
- * ({@link ScopeKey#ID_RULE}), so a bad id is refused here, at the gateway, rather than later in the stream.
+ * Checks a usage event, reporting every field at fault at once: required ids present, strings within length limits,
+ * token counts not negative, reasoning within output, a plausible event time. The ids spend is attributed to
+ * (customer, user, feature, team, session) must be able to form a scope key ({@link ScopeKey#ID_RULE}). The agent
+ * applies it before spooling, so a bad event is refused at the gateway; the stream app applies it again to whatever
+ * reaches the usage topic, and dead-letters what fails.
  */
 public final class UsageEventValidator {
 

@@ -6,7 +6,6 @@ import dev.tokenmin.avro.BudgetPeriod;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 
 /**
  * The period of a budget that holds an instant: a calendar day or month in the budget's own time zone (so a month
@@ -40,12 +39,7 @@ public final class BudgetPeriods {
         LocalDate day = at.atZone(zone).toLocalDate();
         LocalDate first = budget.getPeriod() == BudgetPeriod.DAY ? day : day.withDayOfMonth(1);
         LocalDate next = budget.getPeriod() == BudgetPeriod.DAY ? first.plusDays(1) : first.plusMonths(1);
-        return new Period(startOf(first, zone), startOf(next, zone));
-    }
-
-    /** The first instant of a date in a zone (not always midnight where daylight saving starts at midnight). */
-    private static Instant startOf(LocalDate date, ZoneId zone) {
-        ZonedDateTime start = date.atStartOfDay(zone);
-        return start.toInstant();
+        // atStartOfDay, not midnight: where daylight saving starts at midnight, a day starts at 01:00.
+        return new Period(first.atStartOfDay(zone).toInstant(), next.atStartOfDay(zone).toInstant());
     }
 }
