@@ -1,5 +1,6 @@
 package dev.tokenmin.stream.serde;
 
+import dev.tokenmin.avro.Alert;
 import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
@@ -8,6 +9,8 @@ import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
+import dev.tokenmin.stream.config.TopicNames;
+import dev.tokenmin.stream.topology.ScopeInput;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -15,7 +18,8 @@ import org.apache.kafka.common.serialization.Serde;
  * they speak Confluent's wire format through the registry; unit tests give serdes that need no registry.
  */
 public record StreamSerdes(Serde<UsageEvent> usage, Serde<PriceEntry> price, Serde<PricedUsage> priced,
-                           Serde<SpendAggregate> spend, Serde<Budget> budget, Serde<ThrottleDecision> decision) {
+                           Serde<SpendAggregate> spend, Serde<Budget> budget, Serde<ThrottleDecision> decision,
+                           Serde<Alert> alert) {
 
     /** Confluent-format serdes through {@code registry}; schemas are registered by the app on first use. */
     public static StreamSerdes withRegistry(SchemaRegistryClient registry) {
@@ -24,6 +28,12 @@ public record StreamSerdes(Serde<UsageEvent> usage, Serde<PriceEntry> price, Ser
                 ConfluentAvroSerde.of(PricedUsage.class, registry, false),
                 ConfluentAvroSerde.of(SpendAggregate.class, registry, false),
                 ConfluentAvroSerde.of(Budget.class, registry, false),
-                ConfluentAvroSerde.of(ThrottleDecision.class, registry, false));
+                ConfluentAvroSerde.of(ThrottleDecision.class, registry, false),
+                ConfluentAvroSerde.of(Alert.class, registry, false));
+    }
+
+    /** The by-scope topic's envelope, its contents in the formats of the priced and budgets topics. */
+    public Serde<ScopeInput> scopeInput(TopicNames topics) {
+        return new ScopeInputSerde(priced, budget, topics.priced(), topics.budgets());
     }
 }

@@ -6,14 +6,21 @@ import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.schemas.scope.ScopeKey;
+import dev.tokenmin.stream.alerts.UnpricedModelAlerts;
+import dev.tokenmin.stream.budget.BudgetEnforcer;
+import dev.tokenmin.stream.budget.BudgetIndexProcessor;
+import dev.tokenmin.stream.budget.BudgetOutcome;
+import dev.tokenmin.stream.budget.BudgetState;
 import dev.tokenmin.stream.config.StreamAppConfig;
 import dev.tokenmin.stream.dedup.DedupProcessor;
 import dev.tokenmin.stream.pricing.PricingProcessor;
 import dev.tokenmin.stream.serde.StreamSerdes;
 import dev.tokenmin.stream.spend.CalendarMonthWindows;
+import dev.tokenmin.stream.spend.LateEvents;
 import dev.tokenmin.stream.spend.SpendAggregates;
 import dev.tokenmin.stream.usage.OccurredAtExtractor;
 import dev.tokenmin.stream.usage.ValidateProcessor;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -33,6 +40,7 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Window;
 import org.apache.kafka.streams.kstream.Windows;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -51,6 +59,14 @@ public final class MeteringTopology {
 
     private MeteringTopology() {
     }
+
+    /** How often the budget enforcer looks for decisions whose period has ended (wall clock). */
+    public static final Duration LIFT_CHECK = Duration.ofSeconds(1);
+    /**
+     * How long hourly spend is kept: a month and its grace, because a budget created mid-month starts from the
+     * month's hourly totals so far.
+     */
+    static final Duration HOURLY_RETENTION = Duration.ofDays(35);
 
     public static Topology build(StreamAppConfig config, StreamSerdes serdes) {
         // The app's own settings, so that explicit naming of every internal topic and store is enforced here.
@@ -73,34 +89,86 @@ public final class MeteringTopology {
                 .processValues(() -> new PricingProcessor(Names.PRICES_STORE), Named.as(Names.PRICE));
         priced.to(config.topics().priced(), Produced.with(Serdes.String(), serdes.priced()).withName(Names.PRICED_SINK));
 
-        spend(config, serdes, priced);
+        builder.addStateStore(keyValueStore(Names.UNPRICED_MODELS_STORE, Serdes.Long()));
+        priced.process(() -> new UnpricedModelAlerts(Names.UNPRICED_MODELS_STORE), Named.as(Names.UNPRICED_ALERTS),
+                        Names.UNPRICED_MODELS_STORE)
+                .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
+                        .withName(Names.UNPRICED_ALERTS + "-sink"));
+
+        KStream<String, ScopeInput> byScope = byScope(builder, config, serdes, priced);
+        spend(config, serdes, byScope.filter((scope, in) -> in.isUsage(), Named.as(Names.USAGE_ONLY))
+                .mapValues(ScopeInput::usage, Named.as(Names.USAGE_ONLY + "-values")));
+        budgets(builder, config, serdes, byScope);
         return builder.build();
     }
 
+    private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, Serde<V> values) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
+    }
+
     /**
-     * Spend per scope: every priced event counts once in each of its scopes (global, customer, customer/user,
-     * customer/feature, customer/team, session), over tumbling event-time windows of a minute, an hour and a day,
-     * calendar months (UTC), and a session's whole life; each update goes to the spend topic.
+     * Every priced event once per scope it counts in (global, customer, customer/user, customer/feature,
+     * customer/team, session), merged with the budget changes keyed by their scope, through one repartition topic.
      */
-    private static void spend(StreamAppConfig config, StreamSerdes serdes, KStream<String, PricedUsage> priced) {
-        KStream<String, PricedUsage> byScope = priced
-                .flatMap((eventId, p) -> {
-                    UsageEvent e = p.getEvent();
-                    List<KeyValue<String, PricedUsage>> out = new ArrayList<>(6);
-                    for (ScopeKey scope : ScopeKey.ofRequest(e.getCustomerId(), e.getUserId(), e.getFeature(),
-                            e.getTeam(), e.getSessionId())) {
-                        out.add(KeyValue.pair(scope.toString(), p));
-                    }
-                    return out;
-                }, Named.as(Names.FAN_OUT))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.priced()).withName(Names.BY_SCOPE));
+    private static KStream<String, ScopeInput> byScope(StreamsBuilder builder, StreamAppConfig config,
+                                                       StreamSerdes serdes, KStream<String, PricedUsage> priced) {
+        KStream<String, ScopeInput> usageByScope = priced.flatMap((eventId, p) -> {
+            UsageEvent e = p.getEvent();
+            List<KeyValue<String, ScopeInput>> out = new ArrayList<>(6);
+            ScopeInput in = ScopeInput.of(p);
+            for (ScopeKey scope : ScopeKey.ofRequest(e.getCustomerId(), e.getUserId(), e.getFeature(), e.getTeam(),
+                    e.getSessionId())) {
+                out.add(KeyValue.pair(scope.toString(), in));
+            }
+            return out;
+        }, Named.as(Names.FAN_OUT));
+        builder.addStateStore(keyValueStore(Names.BUDGET_INDEX_STORE, Serdes.String()));
+        KStream<String, ScopeInput> budgetsByScope = builder.stream(config.topics().budgets(),
+                        Consumed.with(Serdes.String(), serdes.budget()).withName(Names.BUDGETS_SOURCE))
+                .process(() -> new BudgetIndexProcessor(Names.BUDGET_INDEX_STORE), Named.as(Names.BUDGET_INDEX),
+                        Names.BUDGET_INDEX_STORE);
+        return usageByScope.merge(budgetsByScope, Named.as(Names.USAGE_AND_BUDGETS))
+                .repartition(Repartitioned.with(Serdes.String(), serdes.scopeInput(config.topics()))
+                        .withName(Names.BY_SCOPE))
+                .processValues(() -> new LateEvents(config.grace()), Named.as(Names.LATE_EVENTS));
+    }
+
+    /**
+     * Budgets enforced per scope: decisions to the throttle topic, threshold alerts to the alerts topic. The
+     * enforcer reads the hourly and session spend stores to start a new budget from the spend so far.
+     */
+    private static void budgets(StreamsBuilder builder, StreamAppConfig config, StreamSerdes serdes,
+                                KStream<String, ScopeInput> byScope) {
+        builder.addStateStore(keyValueStore(Names.BUDGETS_STORE, serdes.budget()));
+        builder.addStateStore(keyValueStore(Names.BUDGET_STATE_STORE, BudgetState.serde()));
+        builder.addStateStore(keyValueStore(Names.DECISIONS_STORE, serdes.decision()));
+        BudgetEnforcer.Stores stores = new BudgetEnforcer.Stores(Names.BUDGETS_STORE, Names.BUDGET_STATE_STORE,
+                Names.DECISIONS_STORE, Names.spendStore(WindowKind.HOUR), Names.spendStore(WindowKind.SESSION));
+        KStream<String, BudgetOutcome> outcomes = byScope.process(() -> new BudgetEnforcer(stores, LIFT_CHECK),
+                Named.as(Names.BUDGET_ENFORCER), stores.budgets(), stores.states(), stores.decisions(),
+                stores.hourlySpend(), stores.sessionSpend());
+        outcomes.filter((scope, o) -> o.isAlert(), Named.as(Names.BUDGET_ALERTS))
+                .mapValues(BudgetOutcome::alert, Named.as(Names.BUDGET_ALERTS + "-values"))
+                .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
+                        .withName(Names.BUDGET_ALERTS + "-sink"));
+        outcomes.filter((scope, o) -> !o.isAlert(), Named.as(Names.DECISIONS))
+                .mapValues(BudgetOutcome::decision, Named.as(Names.DECISIONS + "-values"))
+                .to(config.topics().throttle(), Produced.with(Serdes.String(), serdes.decision())
+                        .withName(Names.THROTTLE_SINK));
+    }
+
+    /**
+     * Spend per scope over tumbling event-time windows of a minute, an hour and a day, calendar months (UTC), and a
+     * session's whole life; each update goes to the spend topic.
+     */
+    private static void spend(StreamAppConfig config, StreamSerdes serdes, KStream<String, PricedUsage> byScope) {
         KGroupedStream<String, PricedUsage> grouped = byScope.groupByKey(
                 Grouped.with(Names.BY_SCOPE + "-grouped", Serdes.String(), serdes.priced()));
         Duration grace = config.grace();
         windowed(grouped, WindowKind.MINUTE, TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), grace),
                 Duration.ofDays(1), serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.MINUTE));
         windowed(grouped, WindowKind.HOUR, TimeWindows.ofSizeAndGrace(Duration.ofHours(1), grace),
-                Duration.ofDays(8), serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.HOUR));
+                HOURLY_RETENTION, serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.HOUR));
         windowed(grouped, WindowKind.DAY, TimeWindows.ofSizeAndGrace(Duration.ofDays(1), grace),
                 Duration.ofDays(40), serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.DAY));
         windowed(grouped, WindowKind.MONTH, CalendarMonthWindows.withGrace(grace), Duration.ofDays(400), serdes)

@@ -21,7 +21,21 @@ public final class Names {
     public static final String FAN_OUT = "fan-out-to-scopes";
     public static final String BY_SCOPE = "by-scope";
     public static final String SESSIONS_ONLY = "sessions-only";
-    public static final String SPEND_SINK = "spend-sink";
+    public static final String BUDGETS_SOURCE = "budgets-source";
+    public static final String BUDGET_INDEX = "budget-index";
+    public static final String BUDGET_INDEX_STORE = "budget-index-store";
+    public static final String USAGE_AND_BUDGETS = "usage-and-budgets";
+    public static final String LATE_EVENTS = "late-events";
+    public static final String USAGE_ONLY = "usage-only";
+    public static final String BUDGET_ENFORCER = "budget-enforcer";
+    public static final String BUDGETS_STORE = "budgets-store";
+    public static final String BUDGET_STATE_STORE = "budget-state-store";
+    public static final String DECISIONS_STORE = "decisions-store";
+    public static final String BUDGET_ALERTS = "budget-alerts";
+    public static final String DECISIONS = "decisions";
+    public static final String THROTTLE_SINK = "throttle-sink";
+    public static final String UNPRICED_ALERTS = "unpriced-alerts";
+    public static final String UNPRICED_MODELS_STORE = "unpriced-models-store";
 
     /** The aggregate processor and store of a window kind, e.g. {@code spend-hour} and {@code spend-hour-store}. */
     public static String spend(WindowKind kind) {

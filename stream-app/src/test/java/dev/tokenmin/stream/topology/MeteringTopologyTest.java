@@ -205,6 +205,7 @@ class MeteringTopologyTest {
 
     @Test
     void shouldCountALateEventWithinGraceAndKeepOnePastGraceInThePricedTopicOnly() {
+        long lateBefore = MeteringCounters.LATE.get();
         send(event("gpt-4.1", "2026-11-22T10:10:00Z", 1_000, 0));
         send(event("gpt-4.1", "2026-11-22T12:30:00Z", 1, 0)); // stream time moves on 2 h 20 min
         UsageEvent withinGrace = event("gpt-4.1", "2026-11-22T11:40:00Z", 7, 0);  // its hour closed 30 min ago
@@ -220,6 +221,7 @@ class MeteringTopologyTest {
                 .as("the day is still open").isEqualTo(1_000 + 1 + 7 + 9);
         assertThat(priced.readValuesToList()).extracting(p -> p.getEvent().getEventId())
                 .contains(pastGrace.getEventId());
+        assertThat(MeteringCounters.LATE.get() - lateBefore).as("reported as late, once").isEqualTo(1);
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {

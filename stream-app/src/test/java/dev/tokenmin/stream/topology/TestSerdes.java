@@ -1,5 +1,6 @@
 package dev.tokenmin.stream.topology;
 
+import dev.tokenmin.avro.Alert;
 import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
@@ -31,7 +32,8 @@ public final class TestSerdes {
                 serde(PricedUsage.getEncoder(), PricedUsage.getDecoder()),
                 serde(SpendAggregate.getEncoder(), SpendAggregate.getDecoder()),
                 serde(Budget.getEncoder(), Budget.getDecoder()),
-                serde(ThrottleDecision.getEncoder(), ThrottleDecision.getDecoder()));
+                serde(ThrottleDecision.getEncoder(), ThrottleDecision.getDecoder()),
+                serde(Alert.getEncoder(), Alert.getDecoder()));
     }
 
     static <T> Serde<T> serde(BinaryMessageEncoder<T> encoder, BinaryMessageDecoder<T> decoder) {
