@@ -1,10 +1,12 @@
 package dev.tokenmin.ingest.sidecar;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.http.HttpEndpoint;
+import dev.tokenmin.http.Meters;
+import dev.tokenmin.http.Reply;
 import dev.tokenmin.ingest.emit.Emission;
 import dev.tokenmin.ingest.emit.UsageEmitter;
 import dev.tokenmin.ingest.spool.SpoolFullException;
@@ -15,33 +17,19 @@ import dev.tokenmin.schemas.validation.FieldError;
 import dev.tokenmin.schemas.validation.InvalidUsageException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.eclipse.jetty.util.VirtualThreads;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +61,6 @@ import java.util.function.Supplier;
 public final class SidecarServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SidecarServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> DECISION_PARAMS = Set.of("customer", "user", "feature", "team", "session");
     private static final long DURABLE_WAIT_MS = 10_000;
 
@@ -82,19 +69,14 @@ public final class SidecarServer implements AutoCloseable {
     private final UsageEmitter emitter;
     private final ThrottleView view;
     private final UsageRequestParser parser;
-    private final Server server;
-    private final ServerConnector connector;
+    private final HttpEndpoint http;
     private final Clock clock = Clock.systemUTC();
     private final Timer usageTimer;
     private final Timer decisionTimer;
 
     private SidecarServer(SidecarConfig config) {
         this.config = config;
-        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
-        new ProcessorMetrics().bindTo(meters);
-        new UptimeMetrics().bindTo(meters);
+        this.meters = Meters.prometheus();
         this.emitter = UsageEmitter.start(config.emitter(), meters);
         this.view = ThrottleView.start(config.emitter());
         meters.gauge("tokenmin.throttle.view.scopes", view, ThrottleView::size);
@@ -105,22 +87,8 @@ public final class SidecarServer implements AutoCloseable {
         this.decisionTimer = Timer.builder("tokenmin.sidecar.request.duration").tag("route", "/v1/decisions")
                 .description("time to answer a request").register(meters);
 
-        QueuedThreadPool threads = new QueuedThreadPool();
-        threads.setName("sidecar-http");
         // Requests wait for the spool's fsync; on virtual threads that wait costs no platform thread.
-        threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("sidecar-request"));
-        this.server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendDateHeader(false);
-        this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(config.host());
-        connector.setPort(config.port());
-        // On stop, idle keep-alive connections (gateways keep them) are closed after 200 ms, not Jetty's 1 s.
-        connector.setShutdownIdleTimeout(200);
-        server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new Routes()));
-        server.setStopTimeout(5_000);
+        this.http = new HttpEndpoint("sidecar", config.host(), config.port(), new Routes());
     }
 
     /**
@@ -131,24 +99,23 @@ public final class SidecarServer implements AutoCloseable {
     public static SidecarServer start(SidecarConfig config) {
         SidecarServer sidecar = new SidecarServer(config);
         try {
-            sidecar.server.start();
-        } catch (Exception e) {
+            sidecar.http.start();
+        } catch (IllegalStateException e) {
             sidecar.emitter.close();
             sidecar.view.close();
-            throw new IllegalStateException("sidecar cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException("sidecar " + e.getMessage(), e);
         }
         LOG.info("sidecar listening on http://{}:{} for {} gateways; spool {}", config.host(),
-                sidecar.connector.getLocalPort(), config.tokens().size(), config.emitter().spool().directory());
+                sidecar.http.port(), config.tokens().size(), config.emitter().spool().directory());
         return sidecar;
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return http.port();
     }
 
     public URI uri() {
-        return URI.create("http://" + config.host() + ":" + port());
+        return http.uri();
     }
 
     public ThrottleView throttleView() {
@@ -166,7 +133,7 @@ public final class SidecarServer implements AutoCloseable {
     @Override
     public void close() {
         try {
-            server.stop();
+            http.close();
         } catch (Exception e) {
             LOG.warn("sidecar HTTP server did not stop cleanly: {}", e.toString());
         }
@@ -186,13 +153,13 @@ public final class SidecarServer implements AutoCloseable {
             try {
                 reply = switch (path) {
                     case "/v1/usage" -> "POST".equals(method) ? timed(usageTimer, () -> postUsage(request))
-                            : notAllowed("POST");
+                            : Reply.notAllowed("POST");
                     case "/v1/decisions" -> "GET".equals(method) ? timed(decisionTimer, () -> getDecision(request))
-                            : notAllowed("GET");
-                    case "/healthz" -> "GET".equals(method) ? Reply.json(200, object().put("status", "up"))
-                            : notAllowed("GET");
-                    case "/readyz" -> "GET".equals(method) ? readiness() : notAllowed("GET");
-                    case "/metrics" -> "GET".equals(method) ? Reply.text(200, meters.scrape()) : notAllowed("GET");
+                            : Reply.notAllowed("GET");
+                    case "/healthz" -> "GET".equals(method) ? Reply.json(200, Reply.object().put("status", "up"))
+                            : Reply.notAllowed("GET");
+                    case "/readyz" -> "GET".equals(method) ? readiness() : Reply.notAllowed("GET");
+                    case "/metrics" -> "GET".equals(method) ? Reply.metrics(meters.scrape()) : Reply.notAllowed("GET");
                     default -> Reply.error(404, "no such endpoint: " + path);
                 };
             } catch (RuntimeException e) {
@@ -234,7 +201,7 @@ public final class SidecarServer implements AutoCloseable {
         } catch (InvalidUsageException e) {
             LOG.warn("sidecar refused usage from gateway {}: invalid {}", gateway,
                     e.errors().stream().map(FieldError::field).limit(10).toList());
-            return invalid(e);
+            return Reply.invalid(e, "nothing was accepted");
         } catch (UsageRequestParser.TooManyEventsException e) {
             return tooLarge(gateway, e.getMessage());
         }
@@ -242,7 +209,7 @@ public final class SidecarServer implements AutoCloseable {
         try {
             emissions = emitter.emitAll(events);
         } catch (InvalidUsageException e) {
-            return invalid(e);
+            return Reply.invalid(e, "nothing was accepted");
         } catch (SpoolFullException e) {
             LOG.warn("sidecar refused {} events from gateway {}: spool full", events.size(), gateway);
             return Reply.error(429, "the spool is full while Kafka is slow or away; retry later")
@@ -265,7 +232,7 @@ public final class SidecarServer implements AutoCloseable {
             return Reply.error(503, "interrupted");
         }
         meters.counter("tokenmin.sidecar.events.accepted", "gateway", gateway).increment(events.size());
-        ObjectNode body202 = object().put("accepted", events.size());
+        ObjectNode body202 = Reply.object().put("accepted", events.size());
         ArrayNode ids = body202.putArray("event_ids");
         events.forEach(e -> ids.add(e.getEventId().toString()));
         return Reply.json(202, body202);
@@ -283,7 +250,7 @@ public final class SidecarServer implements AutoCloseable {
             }
         }
         if (!errors.isEmpty()) {
-            return invalid(new InvalidUsageException(errors));
+            return Reply.invalid(new InvalidUsageException(errors), "nothing was accepted");
         }
         RequestContext context = new RequestContext(params.getValue("customer"), params.getValue("user"),
                 params.getValue("feature"), params.getValue("team"), params.getValue("session"));
@@ -295,9 +262,9 @@ public final class SidecarServer implements AutoCloseable {
         try {
             verdict = view.decisionFor(context);
         } catch (IllegalArgumentException e) {
-            return invalid(new InvalidUsageException("scope", e.getMessage()));
+            return Reply.invalid(new InvalidUsageException("scope", e.getMessage()), "nothing was accepted");
         }
-        ObjectNode body = object().put("action", verdict.action().name());
+        ObjectNode body = Reply.object().put("action", verdict.action().name());
         if (verdict.strictest() == null) {
             body.putNull("decision");
         } else {
@@ -310,14 +277,14 @@ public final class SidecarServer implements AutoCloseable {
 
     private Reply readiness() {
         boolean ready = view.isReady();
-        ObjectNode body = object().put("ready", ready)
+        ObjectNode body = Reply.object().put("ready", ready)
                 .put("throttle_view", ready ? "caught up" : "catching up")
                 .put("spool_pending_bytes", emitter.metrics().pendingBytes());
         return Reply.json(ready ? 200 : 503, body);
     }
 
     static ObjectNode decisionJson(ThrottleDecision d) {
-        ObjectNode n = object();
+        ObjectNode n = Reply.object();
         n.put("scope", d.getScope());
         n.put("action", d.getAction().name());
         n.put("max_model_tier", d.getMaxModelTier());
@@ -359,56 +326,8 @@ public final class SidecarServer implements AutoCloseable {
         return Reply.error(413, message);
     }
 
-    private static Reply invalid(InvalidUsageException e) {
-        ObjectNode body = object().put("error", "invalid request: nothing was accepted");
-        ArrayNode list = body.putArray("errors");
-        e.errors().forEach(err -> list.addObject().put("field", err.field()).put("reason", err.reason()));
-        return Reply.json(400, body);
-    }
-
     private static Reply unauthorized() {
         return Reply.error(401, "a valid bearer token is required").header("WWW-Authenticate",
                 "Bearer realm=\"tokenmin\"");
-    }
-
-    private static Reply notAllowed(String allowed) {
-        return Reply.error(405, "method not allowed; use " + allowed).header("Allow", allowed);
-    }
-
-    private static ObjectNode object() {
-        return JSON.createObjectNode();
-    }
-
-    /** A response to send: status, headers and a body. */
-    private record Reply(int status, String contentType, byte[] body, List<String[]> headers) {
-
-        static Reply json(int status, ObjectNode body) {
-            try {
-                return new Reply(status, "application/json", JSON.writeValueAsBytes(body), new ArrayList<>());
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        static Reply text(int status, String body) {
-            return new Reply(status, "text/plain; version=0.0.4; charset=utf-8",
-                    body.getBytes(StandardCharsets.UTF_8), new ArrayList<>());
-        }
-
-        static Reply error(int status, String message) {
-            return json(status, object().put("error", message));
-        }
-
-        Reply header(String name, String value) {
-            headers.add(new String[] {name, value});
-            return this;
-        }
-
-        void send(Response response, Callback callback) {
-            response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-            headers.forEach(h -> response.getHeaders().put(h[0], h[1]));
-            response.write(true, ByteBuffer.wrap(body), callback);
-        }
     }
 }
