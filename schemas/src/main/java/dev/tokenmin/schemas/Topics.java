@@ -40,6 +40,22 @@ public final class Topics {
     /** Every topic above. */
     public static final List<String> ALL = List.of(USAGE, PRICES, BUDGETS, USAGE_PRICED, SPEND, ALERTS, THROTTLE, DLQ);
 
+    /**
+     * Each topic's designed policy as topic configs: delete with a retention, or compact. Deployments (the local
+     * stack, Kubernetes) create the topics with these.
+     */
+    public static final Map<String, Map<String, String>> CONFIGS = Map.of(
+            USAGE, retained(7), PRICES, compacted(), BUDGETS, compacted(), USAGE_PRICED, retained(7),
+            SPEND, compacted(), ALERTS, retained(30), THROTTLE, compacted(), DLQ, retained(30));
+
+    private static Map<String, String> retained(int days) {
+        return Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(days * 24L * 3_600_000L));
+    }
+
+    private static Map<String, String> compacted() {
+        return Map.of("cleanup.policy", "compact");
+    }
+
     /** The Avro record each topic's values hold (the dead-letter topic holds raw bytes and is not listed). */
     public static final Map<String, Class<? extends SpecificRecord>> VALUE_TYPES = valueTypes();
 

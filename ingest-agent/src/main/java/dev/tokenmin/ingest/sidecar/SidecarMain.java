@@ -1,18 +1,13 @@
 package dev.tokenmin.ingest.sidecar;
 
 import dev.tokenmin.schemas.config.Settings;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -37,20 +32,10 @@ public final class SidecarMain implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
-        Map<String, String> props = new HashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (Reader reader = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                file.load(reader);
-            }
-            file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
-        }
-        props.putAll(Settings.fromEnvironment(System.getenv()));
-        props.putAll(overrides);
+    public Integer call() throws InterruptedException {
         SidecarConfig config;
         try {
-            config = SidecarConfig.fromProperties(props);
+            config = SidecarConfig.fromProperties(Settings.layered(configFile, System.getenv(), overrides));
         } catch (IllegalArgumentException e) {
             System.err.println("tokenmin sidecar: " + e.getMessage());
             return 2;

@@ -2,8 +2,8 @@ package dev.tokenmin.ingest.sidecar;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.http.DecisionJson;
 import dev.tokenmin.http.HttpEndpoint;
 import dev.tokenmin.http.Meters;
 import dev.tokenmin.http.Reply;
@@ -268,10 +268,10 @@ public final class SidecarServer implements AutoCloseable {
         if (verdict.strictest() == null) {
             body.putNull("decision");
         } else {
-            body.set("decision", decisionJson(verdict.strictest()));
+            body.set("decision", DecisionJson.of(verdict.strictest()));
         }
         ArrayNode active = body.putArray("active");
-        verdict.active().forEach(d -> active.add(decisionJson(d)));
+        verdict.active().forEach(d -> active.add(DecisionJson.of(d)));
         return Reply.json(200, body);
     }
 
@@ -281,26 +281,6 @@ public final class SidecarServer implements AutoCloseable {
                 .put("throttle_view", ready ? "caught up" : "catching up")
                 .put("spool_pending_bytes", emitter.metrics().pendingBytes());
         return Reply.json(ready ? 200 : 503, body);
-    }
-
-    static ObjectNode decisionJson(ThrottleDecision d) {
-        ObjectNode n = Reply.object();
-        n.put("scope", d.getScope());
-        n.put("action", d.getAction().name());
-        n.put("max_model_tier", d.getMaxModelTier());
-        if (d.getMaxInputTokens() == null) {
-            n.putNull("max_input_tokens");
-        } else {
-            n.put("max_input_tokens", d.getMaxInputTokens());
-        }
-        n.put("reason", d.getReason());
-        n.put("budget_id", d.getBudgetId());
-        n.put("spent", d.getSpent());
-        n.put("limit", d.getLimit());
-        n.put("limit_unit", d.getLimitUnit().name());
-        n.put("period_end", d.getPeriodEnd() == null ? null : d.getPeriodEnd().toString());
-        n.put("decided_at", d.getDecidedAt().toString());
-        return n;
     }
 
     private Reply timed(Timer timer, Supplier<Reply> handler) {

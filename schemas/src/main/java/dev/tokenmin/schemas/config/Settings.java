@@ -1,11 +1,17 @@
 package dev.tokenmin.schemas.config;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * Reads typed settings from properties and collects every problem with its key, so a configuration object can
@@ -32,6 +38,28 @@ public final class Settings {
             }
         });
         return out;
+    }
+
+    /**
+     * An executable's settings: a properties file (optional), then {@code TOKENMIN_*} environment variables, then
+     * command-line overrides, each winning over the one before.
+     *
+     * @throws IllegalArgumentException when the file cannot be read
+     */
+    public static Map<String, String> layered(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> props = new HashMap<>();
+        if (file != null) {
+            Properties fromFile = new Properties();
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                fromFile.load(reader);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+            }
+            fromFile.stringPropertyNames().forEach(k -> props.put(k, fromFile.getProperty(k)));
+        }
+        props.putAll(fromEnvironment(env));
+        props.putAll(overrides);
+        return props;
     }
 
     /** The value, stripped, or null when absent or blank. */

@@ -22,10 +22,29 @@ import java.util.Properties;
  * @param grace             how late an event may arrive and still count in its window (default 1 hour)
  * @param kafka             further Kafka settings ({@code kafka.*}), security included
  * @param registry          further registry settings ({@code registry.*})
+ * @param http              the HTTP API: interactive queries, budgets, health, metrics
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                               TopicNames topics, Duration dedupHorizon, Duration grace, Map<String, String> kafka,
-                              Map<String, String> registry) {
+                              Map<String, String> registry, Http http) {
+
+    /**
+     * Where the HTTP API listens and how other instances reach it (Kafka Streams' {@code application.server}).
+     *
+     * @param host           the interface to listen on (default 127.0.0.1)
+     * @param port           the port (default 8090; 0 picks a free one)
+     * @param advertisedHost the host name other instances use (default: host)
+     * @param adminToken     bearer token required to change budgets, or null when changes need none (document
+     *                       why: the API is then only reachable by whom the network lets in)
+     */
+    public record Http(String host, int port, String advertisedHost, String adminToken) {
+
+        @Override
+        public String toString() {
+            return "Http[host=" + host + ", port=" + port + ", advertisedHost=" + advertisedHost + ", adminToken="
+                    + (adminToken == null ? "none" : "***") + "]";
+        }
+    }
 
     public static final String APPLICATION_ID = "application.id";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
@@ -35,6 +54,10 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String GRACE_SECONDS = "grace.seconds";
     public static final String KAFKA_PREFIX = "kafka.";
     public static final String REGISTRY_PREFIX = "registry.";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
+    public static final String HTTP_ADMIN_TOKEN = "http.admin.token";
 
     public static StreamAppConfig fromEnvironment(Map<String, String> env) {
         return fromProperties(Settings.fromEnvironment(env));
@@ -48,20 +71,25 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         String stateDir = s.required(STATE_DIR);
         long horizonHours = s.positiveLong(DEDUP_HORIZON_HOURS, 7 * 24);
         long graceSeconds = s.positiveLong(GRACE_SECONDS, 3_600);
+        int port = s.intBetween(HTTP_PORT, 8090, 0, 65_535);
         s.throwIfAny("stream app configuration");
+        String host = s.string(HTTP_HOST, "127.0.0.1");
+        String token = s.string(HTTP_ADMIN_TOKEN, null);
+        Http http = new Http(host, port, s.string(HTTP_ADVERTISED_HOST, host),
+                token == null || token.isBlank() ? null : token);
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
                 TopicNames.DEFAULT, Duration.ofHours(horizonHours), Duration.ofSeconds(graceSeconds),
-                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX));
+                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http);
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
         return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
-                grace, kafka, registry);
+                grace, kafka, registry, http);
     }
 
     public StreamAppConfig withApplicationId(String id) {
         return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
-                kafka, registry);
+                kafka, registry, http);
     }
 
     /**

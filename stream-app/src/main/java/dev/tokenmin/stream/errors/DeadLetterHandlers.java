@@ -44,7 +44,8 @@ public final class DeadLetterHandlers {
         return COUNTS;
     }
 
-    static AtomicLong counter(String reason) {
+    /** The count of one reason, created at zero if need be. */
+    public static AtomicLong counter(String reason) {
         return COUNTS.computeIfAbsent(reason, r -> new AtomicLong());
     }
 

@@ -4,25 +4,16 @@ import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import dev.tokenmin.stream.kafka.TopicAdmin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -45,18 +36,6 @@ public final class PricePublisher {
     private PricePublisher() {
     }
 
-    /** Creates {@code topic} compacted with one partition (prices are few) unless it exists. */
-    public static void createTopicIfMissing(String topic, Map<String, Object> kafka) throws InterruptedException {
-        try (Admin admin = Admin.create(kafka)) {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-                        .configs(Map.of("cleanup.policy", "compact")))).all().get();
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
-        }
-    }
-
     /**
      * @param kafka Kafka client settings, {@code bootstrap.servers} and security included
      * @throws IllegalStateException when Kafka does not take a record
@@ -65,7 +44,7 @@ public final class PricePublisher {
             throws InterruptedException {
         try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(registryUrl));
              ConfluentAvroSerde<PriceEntry> serde = ConfluentAvroSerde.of(PriceEntry.class, registry, false)) {
-            Map<String, PriceEntry> current = readAll(topic, kafka, serde);
+            Map<String, PriceEntry> current = TopicAdmin.readCompacted(topic, kafka, serde.deserializer());
             Map<String, PriceEntry> wanted = new HashMap<>();
             catalog.entries().forEach(e -> wanted.put(PriceKeys.key(e), e));
             Map<String, Object> producerProps = new HashMap<>(kafka);
@@ -105,42 +84,5 @@ public final class PricePublisher {
             }
             return new Summary(added, changed, removed, unchanged);
         }
-    }
-
-    /** The topic's current content by key (latest value wins; tombstones remove). */
-    static Map<String, PriceEntry> readAll(String topic, Map<String, Object> kafka,
-                                           ConfluentAvroSerde<PriceEntry> serde) {
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        Map<String, PriceEntry> current = new HashMap<>();
-        try (KafkaConsumer<String, PriceEntry> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                serde.deserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + topic + " does not exist; create it compacted "
-                        + "(cleanup.policy=compact), or run with --create-topic");
-            }
-            List<TopicPartition> partitions = infos.stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end within 2 minutes");
-                }
-                for (ConsumerRecord<String, PriceEntry> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        current.remove(r.key());
-                    } else {
-                        current.put(r.key(), r.value());
-                    }
-                }
-            }
-        }
-        return current;
     }
 }

@@ -1,11 +1,12 @@
 package dev.tokenmin.stream.pricing;
 
 import dev.tokenmin.schemas.Topics;
-import dev.tokenmin.schemas.config.Settings;
+import dev.tokenmin.stream.kafka.ClientSettings;
+import dev.tokenmin.stream.kafka.TopicAdmin;
 import org.apache.kafka.common.KafkaException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -45,30 +46,25 @@ public final class PricesCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            Map<String, String> props = new HashMap<>(Settings.fromEnvironment(System.getenv()));
-            props.putAll(overrides);
-            Settings settings = new Settings(props);
-            String bootstrap = settings.required("bootstrap.servers");
-            String registry = settings.required("schema.registry.url");
+            ClientSettings settings;
             PriceCatalog prices;
             try {
-                settings.throwIfAny("prices publish");
+                settings = ClientSettings.of(System.getenv(), overrides, Topics.PRICES, "prices publish");
                 prices = catalog == null ? PriceCatalog.bundled() : PriceCatalog.load(catalog);
             } catch (IllegalArgumentException e) {
                 System.err.println("tokenmin prices: " + e.getMessage());
                 return 2;
             }
-            Map<String, Object> kafka = new HashMap<>(settings.prefixed("kafka."));
-            kafka.put("bootstrap.servers", bootstrap);
-            String topic = settings.string("topic", Topics.PRICES);
+            String topic = settings.topic();
+            Map<String, Object> kafka = settings.kafka();
             PricePublisher.Summary summary;
             try {
                 if (createTopic) {
-                    PricePublisher.createTopicIfMissing(topic, kafka);
+                    TopicAdmin.createIfMissing(kafka, topic, Topics.PRICES, 1);
                 }
-                summary = PricePublisher.publish(prices, topic, kafka, registry);
+                summary = PricePublisher.publish(prices, topic, kafka, settings.schemaRegistryUrl());
             } catch (IllegalStateException | KafkaException e) {
-                System.err.println("tokenmin prices: " + e.getMessage() + " (Kafka at " + bootstrap + ")");
+                System.err.println("tokenmin prices: " + e.getMessage() + " (Kafka at " + settings.bootstrapServers() + ")");
                 return 1;
             }
             System.out.printf("catalog %s (%d entries) on %s: %s%n", prices.version(), prices.entries().size(), topic,

@@ -65,4 +65,12 @@ public final class SpendAggregates {
     public static String key(String scope, WindowKind kind, Instant start) {
         return scope + "|" + kind + "|" + start;
     }
+
+    /**
+     * A session total's key on the spend topic: {@code session:s-42|SESSION}, without a start, because a session's
+     * first call may arrive after later ones and move its start; one key keeps one total per session.
+     */
+    public static String sessionKey(String scope) {
+        return scope + "|" + WindowKind.SESSION;
+    }
 }

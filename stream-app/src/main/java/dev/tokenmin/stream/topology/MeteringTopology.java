@@ -193,8 +193,8 @@ public final class MeteringTopology {
                                 Names.spendStore(WindowKind.SESSION)).withKeySerde(Serdes.String())
                                 .withValueSerde(serdes.spend()))
                 .toStream(Named.as(Names.spend(WindowKind.SESSION) + "-updates"))
-                .map((scope, agg) -> KeyValue.pair(SpendAggregates.key(scope, WindowKind.SESSION,
-                        agg.getWindowStart()), agg), Named.as(Names.spend(WindowKind.SESSION) + "-keyed"))
+                .map((scope, agg) -> KeyValue.pair(SpendAggregates.sessionKey(scope), agg),
+                        Named.as(Names.spend(WindowKind.SESSION) + "-keyed"))
                 .to(config.topics().spend(), spendSink(serdes, WindowKind.SESSION));
     }
 

@@ -7,6 +7,7 @@ import dev.tokenmin.localstack.junit.TestNames;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
+import dev.tokenmin.stream.kafka.TopicAdmin;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class PricePublisherIT {
         assertThat(third).isEqualTo(new PricePublisher.Summary(0, 1, 1, n - 2));
         try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
              ConfluentAvroSerde<PriceEntry> serde = ConfluentAvroSerde.of(PriceEntry.class, registry, false)) {
-            Map<String, PriceEntry> onTopic = PricePublisher.readAll(topic, kafka, serde);
+            Map<String, PriceEntry> onTopic = TopicAdmin.readCompacted(topic, kafka, serde.deserializer());
             assertThat(onTopic).hasSize(n - 1).doesNotContainKey(PriceKeys.key(dropped));
             assertThat(onTopic.get(PriceKeys.key(cheaper)).getOutputNanosPerMtok()).isEqualTo(1);
         }

@@ -181,8 +181,9 @@ class MeteringTopologyTest {
                 .isEqualTo(6_800_000);
         assertThat(latest.get("customer:acme/team:ml|DAY|2026-11-22T00:00:00Z").getRequests()).isEqualTo(3);
         assertThat(latest.get("global|DAY|2026-11-22T00:00:00Z").getCostNanos()).isEqualTo(6_800_000);
-        SpendAggregate session = latest.get("session:s-1|SESSION|2026-11-22T10:15:00Z");
+        SpendAggregate session = latest.get("session:s-1|SESSION");
         assertThat(session.getCostNanos()).isEqualTo(5_800_000);
+        assertThat(session.getWindowStart()).isEqualTo(Instant.parse("2026-11-22T10:15:00Z"));
         assertThat(session.getWindowEnd()).isEqualTo(Instant.parse("2026-11-22T10:15:30.001Z"));
         assertThat(latest.get("customer:acme|MONTH|2026-11-01T00:00:00Z").getWindowEnd())
                 .isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));

@@ -1,0 +1,164 @@
+package dev.tokenmin.stream.app;
+
+import dev.tokenmin.http.HttpEndpoint;
+import dev.tokenmin.http.Meters;
+import dev.tokenmin.http.Reply;
+import dev.tokenmin.schemas.registry.SchemaRegistryClient;
+import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
+import dev.tokenmin.stream.api.QueryApi;
+import dev.tokenmin.stream.budget.BudgetPublisher;
+import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.serde.StreamSerdes;
+import dev.tokenmin.stream.topology.MeteringTopology;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running stream app: the metering topology in a Kafka Streams client, and its HTTP API. The API binds first,
+ * because its address is the client's {@code application.server}, which other instances forward queries to.
+ * An exception that escapes a stream thread (a bug, or a store that cannot be written) shuts the client down
+ * rather than skipping records: the process exits non-zero and its supervisor restarts it, to resume from the
+ * last committed transaction.
+ */
+public final class StreamApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamApp.class);
+
+    private final KafkaStreams streams;
+    private final HttpEndpoint http;
+    private final SchemaRegistryClient registry;
+    private final BudgetPublisher budgets;
+    private final PrometheusMeterRegistry meters;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private StreamApp(StreamAppConfig config) {
+        Map<String, Object> registryProps = new HashMap<>(config.registry());
+        registryProps.put(SchemaRegistryConfig.URL, config.schemaRegistryUrl());
+        this.registry = new SchemaRegistryClient(SchemaRegistryConfig.fromProperties(registryProps));
+        StreamSerdes serdes = StreamSerdes.withRegistry(registry);
+        this.meters = Meters.prometheus();
+        DomainMeters.bindTo(meters);
+        Map<String, Object> kafka = new HashMap<>(config.kafka());
+        kafka.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        this.budgets = new BudgetPublisher(config.topics().budgets(), kafka, serdes.budget());
+
+        // The API needs the client and the client needs the API's port: bind first, hand the client over after.
+        Deferred api = new Deferred();
+        this.http = new HttpEndpoint("stream-api", config.http().host(), config.http().port(), api).start();
+        HostInfo self = new HostInfo(config.http().advertisedHost(), http.port());
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        this.streams = new KafkaStreams(MeteringTopology.build(config, serdes), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed: {}; shutting down this instance, to restart from the last commit",
+                    e.toString());
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            LOG.info("kafka streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(meters);
+        api.delegate = new QueryApi(streams, self, meters, budgets, config.http().adminToken(), Clock.systemUTC());
+    }
+
+    /**
+     * Starts the API and the Kafka Streams client.
+     *
+     * @throws IllegalStateException when the API's port cannot be bound
+     */
+    public static StreamApp start(StreamAppConfig config) {
+        StreamApp app = new StreamApp(config);
+        app.streams.start();
+        LOG.info("stream app {} started; API on {}; state in {}", config.applicationId(), app.uri(),
+                config.stateDir());
+        return app;
+    }
+
+    public URI uri() {
+        return http.uri();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    /** Waits until the client runs (state restored, partitions assigned), at most {@code timeout}. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || stopped.getCount() == 0) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /** Waits until the client stops on its own (a fatal error); false when it still runs after {@code timeout}. */
+    public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    /** True when the client stopped because of an error rather than {@link #close()}. */
+    public boolean failed() {
+        return streams.state() == KafkaStreams.State.ERROR;
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.close();
+        } catch (Exception e) {
+            LOG.warn("stream API did not stop cleanly: {}", e.toString());
+        }
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+        budgets.close();
+        registry.close();
+        meters.close();
+        stopped.countDown();
+    }
+
+    /** The API's handler until the API exists: 503, so probes that come early are told to wait. */
+    private static final class Deferred extends Handler.Abstract {
+        private volatile Handler delegate;
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            Handler h = delegate;
+            if (h == null) {
+                Reply.error(503, "starting").header("Retry-After", "1").send(response, callback);
+                return true;
+            }
+            return h.handle(request, response, callback);
+        }
+    }
+}
