@@ -5,10 +5,10 @@ import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.BudgetPeriod;
 import dev.tokenmin.avro.LadderStep;
 import dev.tokenmin.avro.LimitUnit;
-import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.stream.alerts.Alerts;
+import dev.tokenmin.stream.spend.ScopedUsage;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import dev.tokenmin.stream.topology.ScopeInput;
 import org.apache.kafka.streams.KeyValue;
@@ -109,12 +109,12 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
         }
     }
 
-    private void onUsage(String scope, PricedUsage priced, long now, long timestamp) {
+    private void onUsage(String scope, ScopedUsage usage, long now, long timestamp) {
         Map<String, Budget> ofScope = byScope.get(scope);
         if (ofScope == null) {
             return;
         }
-        Instant at = priced.getEvent().getOccurredAt();
+        Instant at = Instant.ofEpochMilli(usage.occurredAt());
         boolean redecide = false;
         for (Budget b : ofScope.values()) {
             String key = key(scope, b.getBudgetId());
@@ -126,7 +126,7 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
             } else if (start < state.periodStart()) {
                 continue; // an event of a period already over: in the spend aggregates, no longer for this budget
             }
-            state = state.plus(Ladders.amount(b, priced));
+            state = state.plus(Ladders.amount(b, usage));
             int step = Ladders.stepReached(b, state.spent());
             if (step > state.step()) {
                 state = state.atStep(step);

@@ -3,9 +3,8 @@ package dev.tokenmin.stream.budget;
 import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.LadderStep;
 import dev.tokenmin.avro.LimitUnit;
-import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.ThrottleAction;
-import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.stream.spend.ScopedUsage;
 
 import java.math.BigInteger;
 import java.util.List;
@@ -28,13 +27,9 @@ public final class Ladders {
         return budget.getLadder().isEmpty() ? List.of(AT_LIMIT) : budget.getLadder();
     }
 
-    /** What {@code priced} adds to {@code budget}: its cost in nano-USD, or its billed tokens (reasoning is output). */
-    public static long amount(Budget budget, PricedUsage priced) {
-        if (budget.getLimitUnit() == LimitUnit.NANO_USD) {
-            return priced.getCost().getTotalNanos();
-        }
-        UsageEvent e = priced.getEvent();
-        return e.getInputTokens() + e.getCachedInputTokens() + e.getCacheWriteTokens() + e.getOutputTokens();
+    /** What {@code usage} adds to {@code budget}: its cost in nano-USD, or its billed tokens (reasoning is output). */
+    public static long amount(Budget budget, ScopedUsage usage) {
+        return budget.getLimitUnit() == LimitUnit.NANO_USD ? usage.costNanos() : usage.billedTokens();
     }
 
     /** Index of the highest step whose threshold {@code spent} has reached, or {@link BudgetState#NO_STEP}. */

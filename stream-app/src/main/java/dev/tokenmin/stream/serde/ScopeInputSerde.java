@@ -1,7 +1,6 @@
 package dev.tokenmin.stream.serde;
 
 import dev.tokenmin.avro.Budget;
-import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.stream.topology.ScopeInput;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -12,9 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The by-scope topic's values: one tag byte (1 usage, 2 budget set, 3 budget removed), then the priced event or
- * budget in its own topic's format (so through the registry under the subjects the priced and budgets topics
- * already use, never a subject of its own), or the removed budget's id in UTF-8.
+ * The by-scope topic's values: one tag byte (1 counted event, 2 budget set, 3 budget removed), then the counted
+ * event in {@link InternalSerdes}' compact form, the budget in the budgets topic's format (through the registry,
+ * under the subject the budgets topic already uses, never one of its own), or the removed budget's id in UTF-8.
  */
 public final class ScopeInputSerde implements Serde<ScopeInput> {
 
@@ -22,19 +21,12 @@ public final class ScopeInputSerde implements Serde<ScopeInput> {
     private static final byte BUDGET_SET = 2;
     private static final byte BUDGET_REMOVED = 3;
 
-    private final Serde<PricedUsage> priced;
     private final Serde<Budget> budget;
-    private final String pricedTopic;
     private final String budgetsTopic;
 
-    /**
-     * @param pricedTopic  the topic whose format the priced events take (its registry subject)
-     * @param budgetsTopic likewise for budgets
-     */
-    public ScopeInputSerde(Serde<PricedUsage> priced, Serde<Budget> budget, String pricedTopic, String budgetsTopic) {
-        this.priced = priced;
+    /** @param budgetsTopic the topic whose format budgets take (its registry subject) */
+    public ScopeInputSerde(Serde<Budget> budget, String budgetsTopic) {
         this.budget = budget;
-        this.pricedTopic = pricedTopic;
         this.budgetsTopic = budgetsTopic;
     }
 
@@ -45,7 +37,10 @@ public final class ScopeInputSerde implements Serde<ScopeInput> {
                 return null;
             }
             if (in.usage() != null) {
-                return tagged(USAGE, priced.serializer().serialize(pricedTopic, in.usage()));
+                return InternalSerdes.encode(out -> {
+                    out.writeByte(USAGE);
+                    InternalSerdes.writeScopedUsage(out, in.usage());
+                });
             }
             if (in.budget() != null) {
                 return tagged(BUDGET_SET, budget.serializer().serialize(budgetsTopic, in.budget()));
@@ -65,7 +60,7 @@ public final class ScopeInputSerde implements Serde<ScopeInput> {
             }
             byte[] body = Arrays.copyOfRange(bytes, 1, bytes.length);
             return switch (bytes[0]) {
-                case USAGE -> ScopeInput.of(priced.deserializer().deserialize(pricedTopic, body));
+                case USAGE -> ScopeInput.of(InternalSerdes.decode(body, InternalSerdes::readScopedUsage));
                 case BUDGET_SET -> ScopeInput.budgetSet(budget.deserializer().deserialize(budgetsTopic, body));
                 case BUDGET_REMOVED -> ScopeInput.budgetRemoved(new String(body, StandardCharsets.UTF_8));
                 default -> throw new SerializationException("unknown by-scope record tag " + bytes[0]);

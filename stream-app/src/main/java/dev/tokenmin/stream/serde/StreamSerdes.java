@@ -32,8 +32,8 @@ public record StreamSerdes(Serde<UsageEvent> usage, Serde<PriceEntry> price, Ser
                 ConfluentAvroSerde.of(Alert.class, registry, false));
     }
 
-    /** The by-scope topic's envelope, its contents in the formats of the priced and budgets topics. */
+    /** The by-scope topic's envelope; budgets in it take the budgets topic's format. */
     public Serde<ScopeInput> scopeInput(TopicNames topics) {
-        return new ScopeInputSerde(priced, budget, topics.priced(), topics.budgets());
+        return new ScopeInputSerde(budget, topics.budgets());
     }
 }

@@ -40,13 +40,13 @@ public final class LateEvents implements FixedKeyProcessor<String, ScopeInput, S
     public void process(FixedKeyRecord<String, ScopeInput> record) {
         ScopeInput in = record.value();
         if (in.isUsage() && GLOBAL.equals(record.key())) {
-            long at = in.usage().getEvent().getOccurredAt().toEpochMilli();
+            long at = in.usage().occurredAt();
             long closes = Math.floorDiv(at, MINUTE) * MINUTE + MINUTE + graceMs;
             long streamTime = context.currentStreamTimeMs();
             if (streamTime >= closes) {
                 MeteringCounters.LATE.incrementAndGet();
                 LOG.warn("late event {} at {}: {} past its minute's grace; in the priced topic and in open windows only",
-                        in.usage().getEvent().getEventId(), Instant.ofEpochMilli(at),
+                        in.usage().eventId(), Instant.ofEpochMilli(at),
                         Duration.ofMillis(streamTime - closes));
             }
         }

@@ -1,9 +1,7 @@
 package dev.tokenmin.stream.spend;
 
 import dev.tokenmin.avro.ModelSpend;
-import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.SpendAggregate;
-import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.avro.WindowKind;
 
 import java.time.Instant;
@@ -24,39 +22,38 @@ public final class SpendAggregates {
                 .build();
     }
 
-    /** Adds {@code priced} to {@code agg} (which it changes and returns). */
-    public static SpendAggregate add(SpendAggregate agg, PricedUsage priced) {
-        UsageEvent e = priced.getEvent();
-        long cost = priced.getCost().getTotalNanos();
+    /** Adds {@code u} to {@code agg} (which it changes and returns). */
+    public static SpendAggregate add(SpendAggregate agg, ScopedUsage u) {
+        long cost = u.costNanos();
         agg.setCostNanos(Math.addExact(agg.getCostNanos(), cost));
         agg.setRequests(agg.getRequests() + 1);
-        if (priced.getUnpriced()) {
+        if (u.unpriced()) {
             agg.setUnpricedRequests(agg.getUnpricedRequests() + 1);
         }
-        agg.setInputTokens(agg.getInputTokens() + e.getInputTokens());
-        agg.setCachedInputTokens(agg.getCachedInputTokens() + e.getCachedInputTokens());
-        agg.setCacheWriteTokens(agg.getCacheWriteTokens() + e.getCacheWriteTokens());
-        agg.setOutputTokens(agg.getOutputTokens() + e.getOutputTokens());
-        agg.setReasoningTokens(agg.getReasoningTokens() + e.getReasoningTokens());
+        agg.setInputTokens(agg.getInputTokens() + u.inputTokens());
+        agg.setCachedInputTokens(agg.getCachedInputTokens() + u.cachedInputTokens());
+        agg.setCacheWriteTokens(agg.getCacheWriteTokens() + u.cacheWriteTokens());
+        agg.setOutputTokens(agg.getOutputTokens() + u.outputTokens());
+        agg.setReasoningTokens(agg.getReasoningTokens() + u.reasoningTokens());
         ModelSpend model = null;
         for (ModelSpend m : agg.getByModel()) {
-            if (m.getProvider().equals(e.getProvider()) && m.getModel().equals(e.getModel())) {
+            if (m.getProvider().equals(u.provider()) && m.getModel().equals(u.model())) {
                 model = m;
                 break;
             }
         }
         if (model == null) {
-            model = ModelSpend.newBuilder().setProvider(e.getProvider()).setModel(e.getModel()).setCostNanos(0)
+            model = ModelSpend.newBuilder().setProvider(u.provider()).setModel(u.model()).setCostNanos(0)
                     .setRequests(0).setInputTokens(0).setOutputTokens(0).build();
             agg.getByModel().add(model);
         }
         model.setCostNanos(Math.addExact(model.getCostNanos(), cost));
         model.setRequests(model.getRequests() + 1);
-        model.setInputTokens(model.getInputTokens() + e.getInputTokens());
-        model.setOutputTokens(model.getOutputTokens() + e.getOutputTokens());
+        model.setInputTokens(model.getInputTokens() + u.inputTokens());
+        model.setOutputTokens(model.getOutputTokens() + u.outputTokens());
         // The latest event time in the aggregate: deterministic on replay, unlike the wall clock.
-        if (e.getOccurredAt().isAfter(agg.getUpdatedAt())) {
-            agg.setUpdatedAt(e.getOccurredAt());
+        if (u.occurredAt() > agg.getUpdatedAt().toEpochMilli()) {
+            agg.setUpdatedAt(Instant.ofEpochMilli(u.occurredAt()));
         }
         return agg;
     }

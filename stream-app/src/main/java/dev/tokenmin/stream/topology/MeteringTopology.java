@@ -14,9 +14,11 @@ import dev.tokenmin.stream.budget.BudgetState;
 import dev.tokenmin.stream.config.StreamAppConfig;
 import dev.tokenmin.stream.dedup.DedupProcessor;
 import dev.tokenmin.stream.pricing.PricingProcessor;
+import dev.tokenmin.stream.serde.InternalSerdes;
 import dev.tokenmin.stream.serde.StreamSerdes;
 import dev.tokenmin.stream.spend.CalendarMonthWindows;
 import dev.tokenmin.stream.spend.LateEvents;
+import dev.tokenmin.stream.spend.ScopedUsage;
 import dev.tokenmin.stream.spend.SpendAggregates;
 import dev.tokenmin.stream.usage.OccurredAtExtractor;
 import dev.tokenmin.stream.usage.ValidateProcessor;
@@ -115,7 +117,7 @@ public final class MeteringTopology {
         KStream<String, ScopeInput> usageByScope = priced.flatMap((eventId, p) -> {
             UsageEvent e = p.getEvent();
             List<KeyValue<String, ScopeInput>> out = new ArrayList<>(6);
-            ScopeInput in = ScopeInput.of(p);
+            ScopeInput in = ScopeInput.of(ScopedUsage.of(p));
             for (ScopeKey scope : ScopeKey.ofRequest(e.getCustomerId(), e.getUserId(), e.getFeature(), e.getTeam(),
                     e.getSessionId())) {
                 out.add(KeyValue.pair(scope.toString(), in));
@@ -161,9 +163,9 @@ public final class MeteringTopology {
      * Spend per scope over tumbling event-time windows of a minute, an hour and a day, calendar months (UTC), and a
      * session's whole life; each update goes to the spend topic.
      */
-    private static void spend(StreamAppConfig config, StreamSerdes serdes, KStream<String, PricedUsage> byScope) {
-        KGroupedStream<String, PricedUsage> grouped = byScope.groupByKey(
-                Grouped.with(Names.BY_SCOPE + "-grouped", Serdes.String(), serdes.priced()));
+    private static void spend(StreamAppConfig config, StreamSerdes serdes, KStream<String, ScopedUsage> byScope) {
+        KGroupedStream<String, ScopedUsage> grouped = byScope.groupByKey(
+                Grouped.with(Names.BY_SCOPE + "-grouped", Serdes.String(), InternalSerdes.scopedUsage()));
         Duration grace = config.grace();
         windowed(grouped, WindowKind.MINUTE, TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), grace),
                 Duration.ofDays(1), serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.MINUTE));
@@ -175,10 +177,11 @@ public final class MeteringTopology {
                 .to(config.topics().spend(), spendSink(serdes, WindowKind.MONTH));
 
         byScope.filter((scope, p) -> scope.startsWith("session:"), Named.as(Names.SESSIONS_ONLY))
-                .groupByKey(Grouped.with(Names.SESSIONS_ONLY + "-grouped", Serdes.String(), serdes.priced()))
+                .groupByKey(Grouped.with(Names.SESSIONS_ONLY + "-grouped", Serdes.String(),
+                        InternalSerdes.scopedUsage()))
                 .aggregate(SpendAggregates::empty, (scope, p, agg) -> {
                     SpendAggregate sum = SpendAggregates.add(agg, p);
-                    Instant at = p.getEvent().getOccurredAt();
+                    Instant at = Instant.ofEpochMilli(p.occurredAt());
                     if (sum.getRequests() == 1 || at.isBefore(sum.getWindowStart())) {
                         sum.setWindowStart(at);
                     }
@@ -191,7 +194,7 @@ public final class MeteringTopology {
                 }, Named.as(Names.spend(WindowKind.SESSION)),
                         Materialized.<String, SpendAggregate, KeyValueStore<Bytes, byte[]>>as(
                                 Names.spendStore(WindowKind.SESSION)).withKeySerde(Serdes.String())
-                                .withValueSerde(serdes.spend()))
+                                .withValueSerde(InternalSerdes.spendAggregate()))
                 .toStream(Named.as(Names.spend(WindowKind.SESSION) + "-updates"))
                 .map((scope, agg) -> KeyValue.pair(SpendAggregates.sessionKey(scope), agg),
                         Named.as(Names.spend(WindowKind.SESSION) + "-keyed"))
@@ -203,13 +206,13 @@ public final class MeteringTopology {
     }
 
     private static <W extends Window> KStream<String, SpendAggregate> windowed(
-            KGroupedStream<String, PricedUsage> grouped, WindowKind kind, Windows<W> windows, Duration retention,
+            KGroupedStream<String, ScopedUsage> grouped, WindowKind kind, Windows<W> windows, Duration retention,
             StreamSerdes serdes) {
         return grouped.windowedBy(windows)
                 .aggregate(SpendAggregates::empty, (scope, p, agg) -> SpendAggregates.add(agg, p),
                         Named.as(Names.spend(kind)),
                         Materialized.<String, SpendAggregate, WindowStore<Bytes, byte[]>>as(Names.spendStore(kind))
-                                .withKeySerde(Serdes.String()).withValueSerde(serdes.spend())
+                                .withKeySerde(Serdes.String()).withValueSerde(InternalSerdes.spendAggregate())
                                 .withRetention(retention))
                 .toStream(Named.as(Names.spend(kind) + "-updates"))
                 .map((window, agg) -> {

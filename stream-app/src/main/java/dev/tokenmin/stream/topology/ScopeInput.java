@@ -1,7 +1,7 @@
 package dev.tokenmin.stream.topology;
 
 import dev.tokenmin.avro.Budget;
-import dev.tokenmin.avro.PricedUsage;
+import dev.tokenmin.stream.spend.ScopedUsage;
 
 /**
  * One record of the {@code by-scope} repartition topic, keyed by scope: a priced event counted in that scope, a
@@ -9,11 +9,11 @@ import dev.tokenmin.avro.PricedUsage;
  * scope's spend and its budgets are in the same partition by construction, whatever the partition counts of the
  * usage and budgets topics, and reach the scope's processor in one order.
  *
- * @param usage    the priced event, or null
+ * @param usage    the event as counted in the scope, or null
  * @param budget   the budget as it now is, or null
  * @param budgetId the id of the budget removed, or null
  */
-public record ScopeInput(PricedUsage usage, Budget budget, String budgetId) {
+public record ScopeInput(ScopedUsage usage, Budget budget, String budgetId) {
 
     public ScopeInput {
         int set = (usage != null ? 1 : 0) + (budget != null ? 1 : 0) + (budgetId != null ? 1 : 0);
@@ -22,7 +22,7 @@ public record ScopeInput(PricedUsage usage, Budget budget, String budgetId) {
         }
     }
 
-    public static ScopeInput of(PricedUsage usage) {
+    public static ScopeInput of(ScopedUsage usage) {
         return new ScopeInput(usage, null, null);
     }
 

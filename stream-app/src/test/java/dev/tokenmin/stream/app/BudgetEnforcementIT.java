@@ -51,6 +51,7 @@ class BudgetEnforcementIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CROSSINGS = 200;
+    private static final int BACKGROUND_PER_50_MS = 10;
 
     /** A gpt-4.1 call of exactly 1 USD (2 USD per million input tokens). */
     static UsageEvent oneDollar(String customer, String user) {
@@ -140,7 +141,8 @@ class BudgetEnforcementIT {
 
     /**
      * 200 users with a 1 USD monthly hard budget; each is crossed by one 1 USD event, 20 ms apart, while a
-     * background producer sends about 1,000 other events a second. Latency: the crossing event's produce call to the
+     * background producer sends about 200 other events a second (each counted in six scopes; the app's ceiling on
+     * this machine is near 1,700 events a second, see docs/benchmarks.md). Latency: the crossing event's produce call to the
      * decision's arrival at the throttle view.
      */
     private static void measureLatency(RunningApp run, ThrottleView view, KafkaProducer<String, UsageEvent> producer,
@@ -166,7 +168,7 @@ class BudgetEnforcementIT {
             Random random = new Random(7);
             try (KafkaProducer<String, UsageEvent> load = run.usageProducer(5)) {
                 while (!stop.get()) {
-                    for (int i = 0; i < 50; i++) {
+                    for (int i = 0; i < BACKGROUND_PER_50_MS; i++) {
                         UsageEvent e = oneDollar("bg" + random.nextInt(10), "u" + random.nextInt(500));
                         e.setInputTokens(random.nextInt(4_000));
                         send(load, run.topics.usage(), e);
@@ -195,9 +197,9 @@ class BudgetEnforcementIT {
             latency[i] = arrivedAt.get("customer:lat/user:u" + i + "=BLOCK") - sentAt[i];
         }
         Arrays.sort(latency);
-        System.out.printf("[BudgetEnforcementIT] event -> decision at the throttle view, %d crossings under ~1,000 "
-                        + "events/s: p50 %d ms, p99 %d ms, max %d ms (commit.interval.ms 100, exactly-once)%n",
-                CROSSINGS, latency[CROSSINGS / 2], latency[(int) Math.ceil(CROSSINGS * 0.99) - 1],
+        System.out.printf("[BudgetEnforcementIT] event -> decision at the throttle view, %d crossings under ~%d "
+                        + "other events/s: p50 %d ms, p99 %d ms, max %d ms (commit.interval.ms 100, exactly-once)%n",
+                CROSSINGS, BACKGROUND_PER_50_MS * 20, latency[CROSSINGS / 2], latency[(int) Math.ceil(CROSSINGS * 0.99) - 1],
                 latency[CROSSINGS - 1]);
         assertThat(view.decisionFor(new RequestContext("lat", "u0", null, null, null)).action())
                 .isEqualTo(ThrottleAction.BLOCK);

@@ -1,0 +1,138 @@
+package dev.tokenmin.benchmarks.load;
+
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.localstack.LocalStack;
+import dev.tokenmin.schemas.registry.SchemaRegistryClient;
+import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
+import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
+import dev.tokenmin.stream.app.StreamApp;
+import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.config.TopicNames;
+import dev.tokenmin.stream.kafka.TopicAdmin;
+import dev.tokenmin.stream.pricing.PriceCatalog;
+import dev.tokenmin.stream.pricing.PricePublisher;
+import dev.tokenmin.stream.topology.MeteringCounters;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The stream app's throughput, exactly-once, on the real local broker: a backlog of usage events is produced first,
+ * then the app starts in this JVM and works it off; the figure is distinct events per second from the app's start
+ * until the global scope (which every event reaches, after the by-scope repartition) has counted them all. Prints
+ * the CPU this JVM used, so the app's share of the two cores is visible next to the broker's.
+ */
+@Command(name = "stream", mixinStandardHelpOptions = true, description = "Stream app catch-up throughput.")
+final class StreamLoad implements Callable<Integer> {
+
+    private static final Pattern REQUESTS = Pattern.compile("\"requests\":(\\d+)");
+
+    @Option(names = "--events", defaultValue = "200000", description = "Backlog size (default: ${DEFAULT-VALUE}).")
+    private int events;
+
+    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the usage topic (default: ${DEFAULT-VALUE}).")
+    private int partitions;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A stream app setting, e.g. "
+            + "--set kafka.num.stream.threads=2 or --set kafka.commit.interval.ms=1000.")
+    private Map<String, String> overrides = new HashMap<>();
+
+    /** The stream thread's own account: the share of its time in poll, process, commit and punctuate. */
+    private static void printWhereTheTimeWent(StreamApp app) {
+        app.streams().metrics().forEach((name, metric) -> {
+            boolean thread = name.group().equals("stream-thread-metrics") && (name.name().endsWith("-ratio")
+                    || name.name().endsWith("-latency-avg") || name.name().equals("commit-total"));
+            boolean txn = name.group().equals("producer-metrics") && (name.name().startsWith("txn-")
+                    || name.name().equals("flush-time-ns-total")) && !name.tags().getOrDefault("client-id", "")
+                    .contains("global");
+            if (thread || txn) {
+                System.out.printf("  %s %s = %s%n", name.group(), name.name(), metric.metricValue());
+            }
+        });
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path state = Files.createTempDirectory("tokenmin-stream-load");
+        try (LocalStack stack = Harness.startStack();
+             SchemaRegistryClient registry = new SchemaRegistryClient(
+                     SchemaRegistryConfig.of(stack.schemaRegistryUrl()))) {
+            TopicNames topics = TopicNames.DEFAULT.withSuffix(".load");
+            Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
+            TopicAdmin.createMissing(kafka, topics, partitions);
+            PricePublisher.publish(PriceCatalog.bundled(), topics.prices(), kafka, stack.schemaRegistryUrl());
+
+            long produceStart = System.nanoTime();
+            Map<String, Object> producerProps = new HashMap<>(kafka);
+            producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+            producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+            SplittableRandom random = new SplittableRandom(1);
+            try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(producerProps,
+                    new StringSerializer(), ConfluentAvroSerde.of(UsageEvent.class, registry, true).serializer())) {
+                for (int i = 0; i < events; i++) {
+                    UsageEvent e = Events.event(random);
+                    producer.send(new ProducerRecord<>(topics.usage(), e.getEventId().toString(), e));
+                }
+                producer.flush();
+            }
+            System.out.printf("backlog: %,d events produced in %.1f s%n", events,
+                    (System.nanoTime() - produceStart) / 1e9);
+
+            Map<String, String> props = new HashMap<>(Map.of(
+                    StreamAppConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),
+                    StreamAppConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl(),
+                    StreamAppConfig.STATE_DIR, state.toString(), StreamAppConfig.HTTP_PORT, "0",
+                    "kafka.auto.offset.reset", "earliest"));
+            props.putAll(overrides);
+            StreamAppConfig config = StreamAppConfig.fromProperties(props).withTopics(topics);
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpuStart = os.getProcessCpuTime();
+            long start = System.nanoTime();
+            try (StreamApp app = StreamApp.start(config)) {
+                HttpClient http = HttpClient.newHttpClient();
+                URI global = URI.create(app.uri() + "/v1/spend?scope=global&window=month");
+                long counted = 0;
+                long lastPrint = start;
+                while (counted < events) {
+                    Thread.sleep(250);
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(global).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    Matcher m = REQUESTS.matcher(r.body());
+                    counted = r.statusCode() == 200 && m.find() ? Long.parseLong(m.group(1)) : 0;
+                    if (System.nanoTime() - lastPrint > 5e9) {
+                        lastPrint = System.nanoTime();
+                        System.out.printf("  %5.1f s: priced %,d, counted in global %,d%n", (lastPrint - start) / 1e9,
+                                MeteringCounters.PRICED.get() + MeteringCounters.UNPRICED.get(), counted);
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9;
+                System.out.printf("stream app: %,d events in %.1f s from start: %,.0f events/s (exactly-once, %d "
+                                + "partitions, %s); this JVM used %.1f CPU-seconds (%.2f cores)%n", events, seconds,
+                        events / seconds, partitions, overrides.isEmpty() ? "defaults" : overrides, cpu, cpu / seconds);
+                printWhereTheTimeWent(app);
+            }
+        } finally {
+            Harness.deleteQuietly(state);
+        }
+        return 0;
+    }
+}
