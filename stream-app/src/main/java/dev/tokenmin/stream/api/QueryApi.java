@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenmin.avro.Budget;
+import dev.tokenmin.avro.BudgetPeriod;
 import dev.tokenmin.avro.ModelSpend;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.ThrottleDecision;
@@ -264,7 +265,7 @@ public final class QueryApi extends Handler.Abstract {
         BudgetPeriods.Period period = BudgetPeriods.of(b, now);
         boolean current = state != null && state.periodStart() == period.start().toEpochMilli();
         long spent = current ? state.spent() : 0;
-        n.put("period_start", b.getPeriod().name().equals("SESSION") ? null : period.start().toString());
+        n.put("period_start", b.getPeriod() == BudgetPeriod.SESSION ? null : period.start().toString());
         n.put("period_end", period.end() == null ? null : period.end().toString());
         n.put("spent", spent);
         n.put("limit", b.getLimit());
