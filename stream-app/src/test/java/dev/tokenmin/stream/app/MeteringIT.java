@@ -200,6 +200,12 @@ class MeteringIT {
                     .anyMatch(m -> m.contains("input_tokens: must not be negative"));
             assertThat(DeadLetterHandlers.counter("undecodable").get() - undecodableBefore).isEqualTo(1);
 
+            // Readiness and the meters operators scrape.
+            assertThat(run.get(first, "/readyz").statusCode()).isEqualTo(200);
+            String metrics = run.get(first, "/metrics").body();
+            assertThat(metrics).contains("tokenmin_events_priced_total", "tokenmin_events_duplicates_total",
+                    "tokenmin_dead_lettered_total{reason=\"undecodable\"}", "kafka_stream_thread_");
+
             // A second instance takes half the partitions; both answer for every scope, forwarding to the owner.
             StreamApp second = run.startInstance();
             await().atMost(Duration.ofMinutes(2)).until(() -> first.awaitRunning(Duration.ofSeconds(1))

@@ -112,6 +112,23 @@ class MeteringTopologyTest {
     }
 
     @Test
+    void shouldPriceCacheReadsAndCacheWritesEachAtTheirOwnRate() {
+        // claude-haiku-4-5 per million: input 1, cache read 0.10, cache write 1.25, output 5 USD.
+        UsageEvent cached = event("claude-haiku-4-5", "2026-11-22T10:00:00Z", 1_000, 200);
+        cached.setCachedInputTokens(10_000);
+        cached.setCacheWriteTokens(4_000);
+        send(cached);
+
+        PricedUsage p = priced.readValue();
+        assertThat(p.getCost().getInputNanos()).isEqualTo(1_000_000);
+        assertThat(p.getCost().getCachedInputNanos()).as("a cache read at a tenth of input").isEqualTo(1_000_000);
+        assertThat(p.getCost().getCacheWriteNanos()).isEqualTo(5_000_000);
+        assertThat(p.getCost().getOutputNanos()).isEqualTo(1_000_000);
+        assertThat(p.getCost().getTotalNanos()).isEqualTo(8_000_000);
+        assertThat(latestSpend().get("customer:acme|HOUR|2026-11-22T10:00:00Z").getCostNanos()).isEqualTo(8_000_000);
+    }
+
+    @Test
     void shouldDeadLetterInvalidAndUndecodableRecordsAndKeepGoing() {
         long undecodableBefore = DeadLetterHandlers.counts().computeIfAbsent("undecodable",
                 k -> new AtomicLong()).get();
