@@ -1,6 +1,7 @@
 package dev.tokenmin.stream.config;
 
 import dev.tokenmin.schemas.config.Settings;
+import dev.tokenmin.stream.anomaly.AnomalyConfig;
 import dev.tokenmin.stream.errors.DeadLetterHandlers;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -23,10 +24,11 @@ import java.util.Properties;
  * @param kafka             further Kafka settings ({@code kafka.*}), security included
  * @param registry          further registry settings ({@code registry.*})
  * @param http              the HTTP API: interactive queries, budgets, health, metrics
+ * @param anomaly           what anomaly detection watches and when it fires ({@code anomaly.*})
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                               TopicNames topics, Duration dedupHorizon, Duration grace, Map<String, String> kafka,
-                              Map<String, String> registry, Http http) {
+                              Map<String, String> registry, Http http, AnomalyConfig anomaly) {
 
     /**
      * Where the HTTP API listens and how other instances reach it (Kafka Streams' {@code application.server}).
@@ -72,6 +74,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         long horizonHours = s.positiveLong(DEDUP_HORIZON_HOURS, 7 * 24);
         long graceSeconds = s.positiveLong(GRACE_SECONDS, 3_600);
         int port = s.intBetween(HTTP_PORT, 8090, 0, 65_535);
+        AnomalyConfig anomaly = AnomalyConfig.from(s);
         s.throwIfAny("stream app configuration");
         String host = s.string(HTTP_HOST, "127.0.0.1");
         String token = s.string(HTTP_ADMIN_TOKEN, null);
@@ -79,17 +82,17 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
                 token == null || token.isBlank() ? null : token);
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
                 TopicNames.DEFAULT, Duration.ofHours(horizonHours), Duration.ofSeconds(graceSeconds),
-                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http);
+                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http, anomaly);
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
         return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
-                grace, kafka, registry, http);
+                grace, kafka, registry, http, anomaly);
     }
 
     public StreamAppConfig withApplicationId(String id) {
         return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
-                kafka, registry, http);
+                kafka, registry, http, anomaly);
     }
 
     /**

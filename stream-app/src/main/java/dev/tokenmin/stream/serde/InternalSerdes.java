@@ -28,7 +28,8 @@ import java.util.UUID;
  */
 public final class InternalSerdes {
 
-    private static final byte V1 = 1;
+    /** The format version byte every internal record starts with. */
+    public static final byte V1 = 1;
 
     private InternalSerdes() {
     }
@@ -47,13 +48,17 @@ public final class InternalSerdes {
         out.writeLong(u.cacheWriteTokens());
         out.writeLong(u.outputTokens());
         out.writeLong(u.reasoningTokens());
+        out.writeBoolean(u.userId() != null);
+        if (u.userId() != null) {
+            out.writeUTF(u.userId());
+        }
     }
 
     static ScopedUsage readScopedUsage(DataInputStream in) throws IOException {
         version(in, "counted event");
         return new ScopedUsage(new UUID(in.readLong(), in.readLong()), in.readLong(), in.readUTF(), in.readUTF(),
                 in.readLong(), in.readBoolean(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
-                in.readLong());
+                in.readLong(), in.readBoolean() ? in.readUTF() : null);
     }
 
     /** Counted events, for the rare place that needs them alone (grouping after the by-scope topic). */
@@ -126,22 +131,25 @@ public final class InternalSerdes {
         return a;
     }
 
-    private static void version(DataInputStream in, String what) throws IOException {
+    /** Reads and checks the format version byte every internal record starts with. */
+    public static void version(DataInputStream in, String what) throws IOException {
         byte v = in.readByte();
         if (v != V1) {
             throw new SerializationException(what + " in format " + v + ", this version reads format " + V1);
         }
     }
 
-    interface Writer {
+    /** Writes one record to a data stream. */
+    public interface Writer {
         void write(DataOutputStream out) throws IOException;
     }
 
-    interface Reader<T> {
+    /** Reads one record from a data stream. */
+    public interface Reader<T> {
         T read(DataInputStream in) throws IOException;
     }
 
-    static byte[] encode(Writer writer) {
+    public static byte[] encode(Writer writer) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             writer.write(out);
@@ -151,7 +159,7 @@ public final class InternalSerdes {
         return bytes.toByteArray();
     }
 
-    static <T> T decode(byte[] bytes, Reader<T> reader) {
+    public static <T> T decode(byte[] bytes, Reader<T> reader) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             return reader.read(in);
         } catch (IOException e) {

@@ -16,16 +16,22 @@ import java.util.UUID;
  * @param model      the model
  * @param costNanos  its total cost, nano-USD
  * @param unpriced   whether it was counted at cost 0 for want of a price
+ * @param userId     the user (as the agent sent it, possibly a pseudonym), or null; anomaly alerts name top users
  */
 public record ScopedUsage(UUID eventId, long occurredAt, String provider, String model, long costNanos,
                           boolean unpriced, long inputTokens, long cachedInputTokens, long cacheWriteTokens,
-                          long outputTokens, long reasoningTokens) {
+                          long outputTokens, long reasoningTokens, String userId) {
 
     public static ScopedUsage of(PricedUsage priced) {
         UsageEvent e = priced.getEvent();
         return new ScopedUsage(e.getEventId(), e.getOccurredAt().toEpochMilli(), e.getProvider(), e.getModel(),
                 priced.getCost().getTotalNanos(), priced.getUnpriced(), e.getInputTokens(), e.getCachedInputTokens(),
-                e.getCacheWriteTokens(), e.getOutputTokens(), e.getReasoningTokens());
+                e.getCacheWriteTokens(), e.getOutputTokens(), e.getReasoningTokens(), e.getUserId());
+    }
+
+    /** Prompt-side tokens: uncached input, cache reads and cache writes (the context the call sent). */
+    public long promptTokens() {
+        return inputTokens + cachedInputTokens + cacheWriteTokens;
     }
 
     /** Billed tokens: input, cached input, cache writes and output (reasoning is part of output). */

@@ -7,6 +7,9 @@ import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.schemas.scope.ScopeKey;
 import dev.tokenmin.stream.alerts.UnpricedModelAlerts;
+import dev.tokenmin.stream.anomaly.AnomalyConfig;
+import dev.tokenmin.stream.anomaly.AnomalyDetector;
+import dev.tokenmin.stream.anomaly.Dimensions;
 import dev.tokenmin.stream.budget.BudgetEnforcer;
 import dev.tokenmin.stream.budget.BudgetIndexProcessor;
 import dev.tokenmin.stream.budget.BudgetOutcome;
@@ -101,7 +104,36 @@ public final class MeteringTopology {
         spend(config, serdes, byScope.filter((scope, in) -> in.isUsage(), Named.as(Names.USAGE_ONLY))
                 .mapValues(ScopeInput::usage, Named.as(Names.USAGE_ONLY + "-values")));
         budgets(builder, config, serdes, byScope);
+        if (!config.anomaly().dimensions().isEmpty()) {
+            anomalies(builder, config, serdes, priced);
+        }
         return builder.build();
+    }
+
+    /**
+     * Anomaly detection: every priced event once per watched dimension (feature, customer, customer/feature, model),
+     * through its own repartition topic, to the detector; its alerts go to the alerts topic.
+     */
+    private static void anomalies(StreamsBuilder builder, StreamAppConfig config, StreamSerdes serdes,
+                                  KStream<String, PricedUsage> priced) {
+        AnomalyDetector.StoreNames stores = new AnomalyDetector.StoreNames(Names.ANOMALY_STATE_STORE,
+                Names.ANOMALY_HOURLY_STORE, Names.ANOMALY_DAILY_STORE);
+        AnomalyDetector.storeBuilders(stores).forEach(builder::addStateStore);
+        AnomalyConfig anomaly = config.anomaly();
+        priced.flatMap((eventId, p) -> {
+                    ScopedUsage u = ScopedUsage.of(p);
+                    List<KeyValue<String, ScopedUsage>> out = new ArrayList<>(4);
+                    for (String key : Dimensions.keys(p.getEvent(), anomaly.dimensions())) {
+                        out.add(KeyValue.pair(key, u));
+                    }
+                    return out;
+                }, Named.as(Names.FAN_OUT_TO_DIMENSIONS))
+                .repartition(Repartitioned.with(Serdes.String(), InternalSerdes.scopedUsage())
+                        .withName(Names.BY_DIMENSION))
+                .process(() -> new AnomalyDetector(stores, anomaly), Named.as(Names.ANOMALY_DETECTOR),
+                        stores.state(), stores.hourly(), stores.daily())
+                .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
+                        .withName(Names.ANOMALY_DETECTOR + "-sink"));
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, Serde<V> values) {

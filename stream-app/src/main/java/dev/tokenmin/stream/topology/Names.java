@@ -36,6 +36,12 @@ public final class Names {
     public static final String THROTTLE_SINK = "throttle-sink";
     public static final String UNPRICED_ALERTS = "unpriced-alerts";
     public static final String UNPRICED_MODELS_STORE = "unpriced-models-store";
+    public static final String FAN_OUT_TO_DIMENSIONS = "fan-out-to-dimensions";
+    public static final String BY_DIMENSION = "by-dimension";
+    public static final String ANOMALY_DETECTOR = "anomaly-detector";
+    public static final String ANOMALY_STATE_STORE = "anomaly-state-store";
+    public static final String ANOMALY_HOURLY_STORE = "anomaly-hourly-store";
+    public static final String ANOMALY_DAILY_STORE = "anomaly-daily-store";
 
     /** The aggregate processor and store of a window kind, e.g. {@code spend-hour} and {@code spend-hour-store}. */
     public static String spend(WindowKind kind) {

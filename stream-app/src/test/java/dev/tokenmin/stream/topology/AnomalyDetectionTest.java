@@ -1,0 +1,218 @@
+package dev.tokenmin.stream.topology;
+
+import dev.tokenmin.avro.Alert;
+import dev.tokenmin.avro.AlertKind;
+import dev.tokenmin.avro.AnomalyDetail;
+import dev.tokenmin.avro.AnomalyFactor;
+import dev.tokenmin.avro.PriceEntry;
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.avro.WindowKind;
+import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.config.TopicNames;
+import dev.tokenmin.stream.pricing.PriceCatalog;
+import dev.tokenmin.stream.pricing.PriceKeys;
+import dev.tokenmin.stream.serde.StreamSerdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Anomaly detection on the production topology with synthetic history: 30 days of steady hourly traffic with ±50%
+ * noise per hour, then one spiking hour of each kind. Prices: gpt-4.1-mini 0.40 USD per million input tokens, so a
+ * call with 500,000 prompt tokens costs 0.20 USD and a normal hour (six calls) about 1.20 USD; gpt-4.1 costs five
+ * times as much per token.
+ */
+class AnomalyDetectionTest {
+
+    private static final StreamSerdes SERDES = TestSerdes.registryFree();
+    private static final Instant HISTORY_START = Instant.parse("2026-11-01T00:00:00Z");
+    private static final Instant SPIKE_HOUR = Instant.parse("2026-12-01T10:00:00Z");
+    private static final int CALLS_PER_HOUR = 6;
+    private static final long PROMPT = 500_000;
+    /** Steady history up to the spike hour: 30 days from 1 November, then 1 December until 10:00. */
+    private static final int HISTORY_HOURS = 30 * 24 + 10;
+
+    @TempDir
+    Path stateDir;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, UsageEvent> usage;
+    private TestOutputTopic<String, Alert> alerts;
+    private final Random random = new Random(42);
+
+    private void start(Map<String, String> settings) {
+        Map<String, String> props = new HashMap<>(Map.of("bootstrap.servers", "unused:9092",
+                "schema.registry.url", "http://unused", "state.dir", stateDir.toString()));
+        props.putAll(settings);
+        StreamAppConfig config = StreamAppConfig.fromProperties(props);
+        TopicNames topics = config.topics();
+        driver = new TopologyTestDriver(MeteringTopology.build(config, SERDES), config.streamsProperties(),
+                Instant.parse("2027-01-01T00:00:00Z"));
+        TestInputTopic<String, PriceEntry> prices = driver.createInputTopic(topics.prices(), new StringSerializer(),
+                SERDES.price().serializer());
+        PriceCatalog.bundled().entries().forEach(e -> prices.pipeInput(PriceKeys.key(e), e));
+        usage = driver.createInputTopic(topics.usage(), new StringSerializer(), SERDES.usage().serializer());
+        alerts = driver.createOutputTopic(topics.alerts(), new StringDeserializer(), SERDES.alert().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private void send(Instant at, String model, long prompt, String user) {
+        UsageEvent e = UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(at).setSource("gw")
+                .setCustomerId("acme").setUserId(user).setFeature("summarize").setProvider("openai").setModel(model)
+                .setInputTokens(prompt).setOutputTokens(500).build();
+        usage.pipeInput(e.getEventId().toString(), e, at);
+    }
+
+    /** Steady traffic from {@code from} for {@code hours}: six calls an hour, the hour's size times 0.5 to 1.5. */
+    private void history(Instant from, int hours) {
+        for (int h = 0; h < hours; h++) {
+            double noise = 0.5 + random.nextDouble();
+            Instant hour = from.plus(Duration.ofHours(h));
+            for (int i = 0; i < CALLS_PER_HOUR; i++) {
+                send(hour.plus(Duration.ofMinutes(10L * i)), "gpt-4.1-mini", Math.round(PROMPT * noise),
+                        "u" + random.nextInt(20));
+            }
+        }
+    }
+
+    /** Anomaly alerts so far; their record timestamps, the event time of the call that fired, in {@code firedAt}. */
+    private List<Alert> anomalies() {
+        List<Alert> out = new ArrayList<>();
+        for (TestRecord<String, Alert> r : alerts.readRecordsToList()) {
+            if (r.value().getKind() == AlertKind.ANOMALY) {
+                out.add(r.value());
+                firedAt.put(r.value().getAlertId(), r.getRecordTime());
+            }
+        }
+        return out;
+    }
+
+    private final Map<UUID, Instant> firedAt = new HashMap<>();
+
+    private static AnomalyDetail detail(Alert a) {
+        return (AnomalyDetail) a.getDetail();
+    }
+
+    @Test
+    void shouldRaiseNothingOnThirtyDaysOfNoisyTrafficInAnyDimension() {
+        start(Map.of());
+        history(HISTORY_START, HISTORY_HOURS);
+
+        List<Alert> raised = anomalies();
+        System.out.printf("[AnomalyDetectionTest] false positives on 30 noisy days (4 dimensions, hourly, daily, "
+                + "month to date): %d%n", raised.size());
+        assertThat(raised).isEmpty();
+    }
+
+    @Test
+    void shouldRaiseOneAlertForAVolumeSpikeInItsHourAndNameTheVolume() {
+        start(Map.of("anomaly.dimensions", "feature"));
+        history(HISTORY_START, HISTORY_HOURS);
+        assertThat(anomalies()).isEmpty();
+
+        // Five times the calls, spread over the hour: one every two minutes.
+        for (int i = 0; i < 5 * CALLS_PER_HOUR; i++) {
+            send(SPIKE_HOUR.plus(Duration.ofMinutes(2L * i)), "gpt-4.1-mini", PROMPT, "u" + (i % 3));
+        }
+
+        List<Alert> raised = anomalies();
+        assertThat(raised).hasSize(1);
+        Alert alert = raised.getFirst();
+        AnomalyDetail d = detail(alert);
+        assertThat(alert.getScope()).isEqualTo("feature:summarize");
+        assertThat(d.getWindowKind()).isEqualTo(WindowKind.HOUR);
+        assertThat(d.getWindowStart()).isEqualTo(SPIKE_HOUR);
+        assertThat(d.getRatioMicros()).isGreaterThanOrEqualTo(4_000_000);
+        assertThat(d.getCauses().getFirst().getFactor()).isEqualTo(AnomalyFactor.REQUEST_VOLUME);
+        assertThat(d.getTopContributors()).extracting(c -> c.getDimension() + ":" + c.getId())
+                .contains("model:openai/gpt-4.1-mini", "user:u0");
+        assertThat(alert.getSummary()).startsWith("feature:summarize: hour spend x").contains("request volume x");
+        Duration delay = Duration.between(SPIKE_HOUR, firedAt.get(alert.getAlertId()));
+        assertThat(delay).isLessThan(Duration.ofHours(1));
+        System.out.printf("[AnomalyDetectionTest] volume spike x5 spread over the hour: alert with the call at %s, "
+                + "%d min after the first spiking call (event time); %s%n", firedAt.get(alert.getAlertId()),
+                delay.toMinutes(), alert.getSummary());
+    }
+
+    @Test
+    void shouldNameContextInflation() {
+        start(Map.of("anomaly.dimensions", "feature"));
+        history(HISTORY_START, HISTORY_HOURS);
+
+        for (int i = 0; i < CALLS_PER_HOUR; i++) {
+            send(SPIKE_HOUR.plus(Duration.ofMinutes(10L * i)), "gpt-4.1-mini", 6 * PROMPT, "u1");
+        }
+
+        List<Alert> raised = anomalies();
+        assertThat(raised).hasSize(1);
+        AnomalyDetail d = detail(raised.getFirst());
+        assertThat(d.getCauses().getFirst().getFactor()).isEqualTo(AnomalyFactor.INPUT_TOKENS_PER_REQUEST);
+        assertThat(d.getCauses().getFirst().getRatioMicros()).isBetween(5_000_000L, 7_000_000L);
+        assertThat(raised.getFirst().getSummary()).contains("context inflation");
+    }
+
+    @Test
+    void shouldNameAShiftToACostlierModel() {
+        start(Map.of("anomaly.dimensions", "feature"));
+        history(HISTORY_START, HISTORY_HOURS);
+
+        for (int i = 0; i < CALLS_PER_HOUR; i++) {
+            send(SPIKE_HOUR.plus(Duration.ofMinutes(10L * i)), "gpt-4.1", PROMPT, "u1");
+        }
+
+        List<Alert> raised = anomalies();
+        assertThat(raised).hasSize(1);
+        AnomalyDetail d = detail(raised.getFirst());
+        assertThat(d.getCauses().getFirst().getFactor()).isEqualTo(AnomalyFactor.MODEL_MIX);
+        assertThat(d.getTopContributors()).extracting(c -> c.getId()).contains("openai/gpt-4.1");
+    }
+
+    @Test
+    void shouldJudgeNothingWithoutEnoughHistory() {
+        start(Map.of());
+        history(HISTORY_START, 10); // ten hours: less than the 24 hours an hourly window needs
+
+        for (int i = 0; i < 10 * CALLS_PER_HOUR; i++) {
+            send(HISTORY_START.plus(Duration.ofHours(10)).plus(Duration.ofSeconds(50L * i)), "gpt-4.1-mini", PROMPT,
+                    "u1");
+        }
+
+        assertThat(anomalies()).isEmpty();
+    }
+
+    @Test
+    void shouldRaiseTheSameSpikeOncePerDimension() {
+        start(Map.of());
+        history(HISTORY_START, HISTORY_HOURS);
+
+        for (int i = 0; i < 5 * CALLS_PER_HOUR; i++) {
+            send(SPIKE_HOUR.plus(Duration.ofMinutes(2L * i)), "gpt-4.1-mini", PROMPT, "u1");
+        }
+
+        assertThat(anomalies()).extracting(Alert::getScope).containsExactlyInAnyOrder("feature:summarize",
+                "customer:acme", "customer:acme/feature:summarize", "model:openai/gpt-4.1-mini");
+    }
+}
