@@ -37,8 +37,12 @@ public final class Topics {
     /** Records that could not be read or processed, raw, with error headers. Delete, 30 days. */
     public static final String DLQ = "tokenmin.dlq.v1";
 
+    /** Alerts a webhook endpoint did not take after every retry, as the JSON it was sent, with error headers. */
+    public static final String WEBHOOK_DLQ = "tokenmin.webhooks.dlq.v1";
+
     /** Every topic above. */
-    public static final List<String> ALL = List.of(USAGE, PRICES, BUDGETS, USAGE_PRICED, SPEND, ALERTS, THROTTLE, DLQ);
+    public static final List<String> ALL = List.of(USAGE, PRICES, BUDGETS, USAGE_PRICED, SPEND, ALERTS, THROTTLE, DLQ,
+            WEBHOOK_DLQ);
 
     /**
      * Each topic's designed policy as topic configs: delete with a retention, or compact. Deployments (the local
@@ -46,7 +50,8 @@ public final class Topics {
      */
     public static final Map<String, Map<String, String>> CONFIGS = Map.of(
             USAGE, retained(7), PRICES, compacted(), BUDGETS, compacted(), USAGE_PRICED, retained(7),
-            SPEND, compacted(), ALERTS, retained(30), THROTTLE, compacted(), DLQ, retained(30));
+            SPEND, compacted(), ALERTS, retained(30), THROTTLE, compacted(), DLQ, retained(30),
+            WEBHOOK_DLQ, retained(30));
 
     private static Map<String, String> retained(int days) {
         return Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(days * 24L * 3_600_000L));

@@ -37,7 +37,8 @@ public final class TopicAdmin {
             throws InterruptedException {
         Map<String, String> byDefault = Map.of(names.usage(), Topics.USAGE, names.prices(), Topics.PRICES,
                 names.budgets(), Topics.BUDGETS, names.priced(), Topics.USAGE_PRICED, names.spend(), Topics.SPEND,
-                names.alerts(), Topics.ALERTS, names.throttle(), Topics.THROTTLE, names.deadLetters(), Topics.DLQ);
+                names.alerts(), Topics.ALERTS, names.throttle(), Topics.THROTTLE, names.deadLetters(), Topics.DLQ,
+                names.webhookDeadLetters(), Topics.WEBHOOK_DLQ);
         Map<String, NewTopic> wanted = new HashMap<>();
         byDefault.forEach((topic, designed) -> {
             boolean few = designed.equals(Topics.PRICES) || designed.equals(Topics.BUDGETS);

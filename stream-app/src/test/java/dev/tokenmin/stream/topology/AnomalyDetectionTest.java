@@ -191,6 +191,27 @@ class AnomalyDetectionTest {
     }
 
     @Test
+    void shouldCompareMonthToDateWithTheSameDaysOfLastMonth() {
+        start(Map.of("anomaly.dimensions", "feature"));
+        Instant october = Instant.parse("2026-10-01T12:00:00Z");
+        for (int day = 0; day < 31; day++) { // one 2 USD call a day in October
+            send(october.plus(Duration.ofDays(day)), "gpt-4.1-mini", 10 * PROMPT, "u1");
+        }
+        Instant november = Instant.parse("2026-11-01T12:00:00Z");
+        for (int day = 0; day < 3; day++) { // five times as much from 1 November on
+            send(november.plus(Duration.ofDays(day)), "gpt-4.1-mini", 50 * PROMPT, "u1");
+        }
+
+        List<Alert> month = anomalies().stream().filter(a -> detail(a).getWindowKind() == WindowKind.MONTH).toList();
+        assertThat(month).hasSize(1);
+        AnomalyDetail d = detail(month.getFirst());
+        assertThat(d.getWindowStart()).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
+        assertThat(d.getBaselineNanos()).as("1 October, the same day of last month").isEqualTo(2_000_800_000L);
+        assertThat(d.getCurrentNanos()).isEqualTo(10_000_800_000L);
+        assertThat(month.getFirst().getSummary()).contains("month to date spend x5.0");
+    }
+
+    @Test
     void shouldJudgeNothingWithoutEnoughHistory() {
         start(Map.of());
         history(HISTORY_START, 10); // ten hours: less than the 24 hours an hourly window needs
