@@ -86,16 +86,45 @@ class AnomalyDetectionTest {
         usage.pipeInput(e.getEventId().toString(), e, at);
     }
 
+    /** What each history hour cost, by its start: the test's own record, to compute the baseline independently. */
+    private final Map<Instant, Long> hourCost = new HashMap<>();
+
+    /** gpt-4.1-mini: 400 nano-USD per input token, 1,600 per output token; every call has 500 output tokens. */
+    private static long cost(long prompt) {
+        return prompt * 400 + 500 * 1_600;
+    }
+
     /** Steady traffic from {@code from} for {@code hours}: six calls an hour, the hour's size times 0.5 to 1.5. */
     private void history(Instant from, int hours) {
         for (int h = 0; h < hours; h++) {
             double noise = 0.5 + random.nextDouble();
             Instant hour = from.plus(Duration.ofHours(h));
             for (int i = 0; i < CALLS_PER_HOUR; i++) {
-                send(hour.plus(Duration.ofMinutes(10L * i)), "gpt-4.1-mini", Math.round(PROMPT * noise),
-                        "u" + random.nextInt(20));
+                long prompt = Math.round(PROMPT * noise);
+                send(hour.plus(Duration.ofMinutes(10L * i)), "gpt-4.1-mini", prompt, "u" + random.nextInt(20));
+                hourCost.merge(hour, cost(prompt), Long::sum);
             }
         }
+    }
+
+    /** The documented baseline of an hour: the larger of the medians of the 24 hours before and of the same hour
+     *  in each of the four weeks before. */
+    private long expectedBaseline(Instant hour) {
+        List<Long> trailing = new ArrayList<>();
+        for (int h = 1; h <= 24; h++) {
+            trailing.add(hourCost.getOrDefault(hour.minus(Duration.ofHours(h)), 0L));
+        }
+        List<Long> weekly = new ArrayList<>();
+        for (int w = 1; w <= 4; w++) {
+            weekly.add(hourCost.getOrDefault(hour.minus(Duration.ofDays(7L * w)), 0L));
+        }
+        return Math.max(median(trailing), median(weekly));
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Anomaly alerts so far; their record timestamps, the event time of the call that fired, in {@code firedAt}. */
@@ -128,13 +157,20 @@ class AnomalyDetectionTest {
     }
 
     @Test
-    void shouldRaiseOneAlertForAVolumeSpikeInItsHourAndNameTheVolume() {
+    void shouldRaiseOneAlertWhenAVolumeSpikeReachesFourTimesTheBaselineAndNameTheVolume() {
         start(Map.of("anomaly.dimensions", "feature"));
         history(HISTORY_START, HISTORY_HOURS);
         assertThat(anomalies()).isEmpty();
 
-        // Five times the calls, spread over the hour: one every two minutes.
-        for (int i = 0; i < 5 * CALLS_PER_HOUR; i++) {
+        // More calls of the usual size, one every two minutes: just short of 4x the baseline, then past it.
+        long fourTimes = 4 * expectedBaseline(SPIKE_HOUR);
+        long perCall = cost(PROMPT);
+        int below = (int) ((fourTimes + perCall - 1) / perCall) - 1;
+        for (int i = 0; i < below; i++) {
+            send(SPIKE_HOUR.plus(Duration.ofMinutes(2L * i)), "gpt-4.1-mini", PROMPT, "u" + (i % 3));
+        }
+        assertThat(anomalies()).as("%d calls: %d nanos, under 4x the baseline", below, below * perCall).isEmpty();
+        for (int i = below; i < 30; i++) { // the spike goes on: still one alert for this hour
             send(SPIKE_HOUR.plus(Duration.ofMinutes(2L * i)), "gpt-4.1-mini", PROMPT, "u" + (i % 3));
         }
 
@@ -146,15 +182,17 @@ class AnomalyDetectionTest {
         assertThat(d.getWindowKind()).isEqualTo(WindowKind.HOUR);
         assertThat(d.getWindowStart()).isEqualTo(SPIKE_HOUR);
         assertThat(d.getRatioMicros()).isGreaterThanOrEqualTo(4_000_000);
+        assertThat(d.getBaselineNanos()).isEqualTo(fourTimes / 4);
+        assertThat(d.getCurrentNanos()).isEqualTo((below + 1) * perCall);
         assertThat(d.getCauses().getFirst().getFactor()).isEqualTo(AnomalyFactor.REQUEST_VOLUME);
         assertThat(d.getTopContributors()).extracting(c -> c.getDimension() + ":" + c.getId())
                 .contains("model:openai/gpt-4.1-mini", "user:u0");
         assertThat(alert.getSummary()).startsWith("feature:summarize: hour spend x").contains("request volume x");
         Duration delay = Duration.between(SPIKE_HOUR, firedAt.get(alert.getAlertId()));
         assertThat(delay).isLessThan(Duration.ofHours(1));
-        System.out.printf("[AnomalyDetectionTest] volume spike x5 spread over the hour: alert with the call at %s, "
-                + "%d min after the first spiking call (event time); %s%n", firedAt.get(alert.getAlertId()),
-                delay.toMinutes(), alert.getSummary());
+        System.out.printf("[AnomalyDetectionTest] volume spike, a call every 2 min (x5 the usual rate): alert with "
+                + "call %d at %s, %d min after the first spiking call (event time); %s%n", below + 1,
+                firedAt.get(alert.getAlertId()), delay.toMinutes(), alert.getSummary());
     }
 
     @Test
