@@ -56,9 +56,10 @@ import java.util.List;
 
 /**
  * tokenmin's metering topology: usage events are validated (invalid ones to the dead-letter topic),
- * deduplicated by event id, priced with the price in force at their event time, and written to the priced topic;
- * then their spend is summed per scope and window and written to the spend topic.
- * Built without side effects from its configuration and serdes; {@code StreamApp} runs it.
+ * deduplicated by event id, priced with the price in force at their event time, and written to the priced topic
+ * (a model without a price raises one alert); then, per scope, their spend is summed per window (spend topic) and
+ * held against the scope's budgets (throttle decisions, threshold alerts), and per dimension watched for anomalies
+ * (alerts). Built without side effects from its configuration and serdes; {@code StreamApp} runs it.
  */
 public final class MeteringTopology {
 
