@@ -1,0 +1,219 @@
+package dev.tokenmin.clickhouse.sink;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.metadata.TableSchema;
+import com.clickhouse.data.ClickHouseFormat;
+import dev.tokenmin.avro.PricedUsage;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Copies the priced topic into {@code usage_events}, exactly once. Batches form per partition, by size and age
+ * (defaults 50,000 rows or 1 s). For a batch of offsets {@code [a, b]} the sink first commits offset {@code a}
+ * with the metadata {@code batch-end=b} (its intent), then inserts the rows in RowBinary with the deduplication
+ * token {@code <topic>-<partition>-<a>-<b>}, then commits {@code b + 1}. After a crash anywhere in between, the
+ * next owner of the partition reads the intent, forms exactly the same batch again, and ClickHouse drops the
+ * repeated block by its token (in the table and, with {@code deduplicate_blocks_in_dependent_materialized_views},
+ * in the rollups). While ClickHouse is away the insert is retried with backoff and nothing is committed.
+ */
+public final class UsageSink implements Runnable, AutoCloseable {
+
+    static final String INTENT = "batch-end=";
+    private static final Logger LOG = LoggerFactory.getLogger(UsageSink.class);
+
+    /**
+     * @param topic     the priced topic
+     * @param table     the table, {@code usage_events}
+     * @param database  its database
+     * @param maxRows   rows per batch
+     * @param maxAge    how long a batch may wait for more rows
+     */
+    public record Settings(String topic, String database, String table, int maxRows, Duration maxAge) {
+    }
+
+    /** Rows inserted, batches inserted, failed insert tries. */
+    public record Counts(AtomicLong rows, AtomicLong batches, AtomicLong retries) {
+    }
+
+    private final Client client;
+    private final Settings settings;
+    private final KafkaConsumer<String, PricedUsage> consumer;
+    private final Map<TopicPartition, Batch> batches = new HashMap<>();
+    private final Counts counts = new Counts(new AtomicLong(), new AtomicLong(), new AtomicLong());
+    private final TableSchema schema;
+    private volatile boolean stopping;
+    /** Test hook: runs after an insert and before its commit (to simulate a crash there). */
+    private volatile Runnable afterInsert = () -> { };
+
+    private static final class Batch {
+        final long first;
+        final Long intendedEnd;
+        final long startedAt = System.nanoTime();
+        final List<PricedUsage> rows = new ArrayList<>();
+        long last;
+
+        Batch(long first, Long intendedEnd) {
+            this.first = first;
+            this.intendedEnd = intendedEnd;
+        }
+    }
+
+    /** @param kafka consumer settings: bootstrap servers, {@code group.id}, security */
+    public UsageSink(Client client, Settings settings, Map<String, Object> kafka, Deserializer<PricedUsage> values) {
+        this.client = client;
+        this.settings = settings;
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 600_000);
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
+        this.schema = client.getTableSchema(settings.table(), settings.database());
+    }
+
+    public Counts counts() {
+        return counts;
+    }
+
+    void afterInsert(Runnable hook) {
+        this.afterInsert = hook;
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(List.of(settings.topic()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                partitions.forEach(batches::remove); // uncommitted: the next owner reads them again
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                intents.clear();
+                consumer.committed(new HashSet<>(partitions)).forEach((tp, om) -> {
+                    if (om != null && om.metadata() != null && om.metadata().startsWith(INTENT)) {
+                        intents.put(tp, Long.parseLong(om.metadata().substring(INTENT.length())));
+                    }
+                });
+            }
+        });
+        try {
+            while (!stopping) {
+                for (ConsumerRecord<String, PricedUsage> r : consumer.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    Batch b = batches.computeIfAbsent(tp, k -> new Batch(r.offset(), intents.remove(k)));
+                    b.rows.add(r.value());
+                    b.last = r.offset();
+                    if (b.intendedEnd != null ? r.offset() >= b.intendedEnd : b.rows.size() >= settings.maxRows()) {
+                        flush(tp);
+                    }
+                }
+                for (TopicPartition tp : new ArrayList<>(batches.keySet())) {
+                    Batch b = batches.get(tp);
+                    if (b.intendedEnd == null && System.nanoTime() - b.startedAt >= settings.maxAge().toNanos()) {
+                        flush(tp);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (!stopping) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private final Map<TopicPartition, Long> intents = new HashMap<>();
+
+    private void flush(TopicPartition tp) {
+        Batch b = batches.remove(tp);
+        if (b.intendedEnd == null) {
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.first, INTENT + b.last)));
+        }
+        String token = tp.topic() + "-" + tp.partition() + "-" + b.first + "-" + b.last;
+        insert(b.rows, token);
+        afterInsert.run();
+        consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1, "")));
+        counts.rows().addAndGet(b.rows.size());
+        counts.batches().incrementAndGet();
+    }
+
+    private void insert(List<PricedUsage> rows, String token) {
+        byte[] data = encode(rows);
+        InsertSettings insert = new InsertSettings().setDatabase(settings.database()).setDeduplicationToken(token)
+                .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
+        long backoffMs = 200;
+        while (true) {
+            try {
+                InsertResponse response = client.insert(settings.table(), new ByteArrayInputStream(data),
+                        ClickHouseFormat.RowBinary, insert).get(120, TimeUnit.SECONDS);
+                response.close();
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while inserting " + token, e);
+            } catch (Exception e) {
+                counts.retries().incrementAndGet();
+                LOG.warn("insert of batch {} ({} rows) failed: {}; retrying in {} ms", token, rows.size(),
+                        e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse(""),
+                        backoffMs);
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while inserting " + token, ie);
+                }
+                backoffMs = Math.min(backoffMs * 2, 10_000);
+                if (stopping) {
+                    throw new IllegalStateException("stopped before batch " + token + " was inserted");
+                }
+            }
+        }
+    }
+
+    private byte[] encode(List<PricedUsage> rows) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() * 256);
+        RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
+        try {
+            for (PricedUsage p : rows) {
+                UsageRows.write(w, p);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode rows: " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        consumer.wakeup();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.tokenmin.clickhouse.sink;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
+import dev.tokenmin.avro.CostBreakdown;
+import dev.tokenmin.avro.PricedUsage;
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.clickhouse.migration.MigrationRunner;
+import dev.tokenmin.clickhouse.migration.Migrations;
+import dev.tokenmin.localstack.Stack;
+import dev.tokenmin.localstack.junit.LocalStackExtension;
+import dev.tokenmin.localstack.junit.TestNames;
+import dev.tokenmin.schemas.registry.SchemaRegistryClient;
+import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
+import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The sink on the real local stack: 200,000 priced events into usage_events, with the first sink dying between
+ * an insert and its offset commit; a second sink takes over. The raw table (without FINAL) and the rollups must
+ * hold each event exactly once.
+ */
+@ExtendWith(LocalStackExtension.class)
+class UsageSinkIT {
+
+    private static final int EVENTS = 200_000;
+
+    static PricedUsage priced(Random random, Instant at) {
+        long input = random.nextInt(5_000);
+        long output = random.nextInt(1_000);
+        long cost = input * 2_000 + output * 8_000;
+        UsageEvent e = UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(at).setSource("gw")
+                .setCustomerId("c" + random.nextInt(10)).setUserId("u" + random.nextInt(100))
+                .setFeature("f" + random.nextInt(5)).setProvider("openai").setModel("gpt-4.1")
+                .setInputTokens(input).setCachedInputTokens(random.nextInt(100)).setOutputTokens(output)
+                .setLabels(Map.of("env", "prod")).build();
+        return PricedUsage.newBuilder().setEvent(e).setCost(CostBreakdown.newBuilder().setInputNanos(input * 2_000)
+                        .setCachedInputNanos(0).setCacheWriteNanos(0).setOutputNanos(output * 8_000).setTotalNanos(cost)
+                        .build())
+                .setUnpriced(false).setPriceEffectiveFrom(Instant.parse("2025-04-14T00:00:00Z")).setPricedAt(at).build();
+    }
+
+    @Test
+    void shouldWriteEveryEventExactlyOnceAcrossACrashBetweenInsertAndCommit(Stack stack, TestNames names)
+            throws Exception {
+        String topic = names.topic("priced");
+        String db = names.database();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+        }
+        Map<String, long[]> expected = new HashMap<>(); // customer/feature -> count, cost, input, output
+        try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
+             Client client = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
+                     .setPassword("").build()) {
+            new MigrationRunner(client, MigrationRunner.Settings.of(db)).migrate(Migrations.bundled());
+            Random random = new Random(3);
+            Instant at = Instant.parse("2026-11-22T10:00:00Z");
+            try (KafkaProducer<String, PricedUsage> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    stack.kafkaBootstrapServers(), "linger.ms", 10), new StringSerializer(),
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, true).serializer())) {
+                for (int i = 0; i < EVENTS; i++) {
+                    PricedUsage p = priced(random, at.plusMillis(i * 10L));
+                    UsageEvent e = p.getEvent();
+                    long[] t = expected.computeIfAbsent(e.getCustomerId() + "/" + e.getFeature(), k -> new long[4]);
+                    t[0]++;
+                    t[1] += p.getCost().getTotalNanos();
+                    t[2] += e.getInputTokens();
+                    t[3] += e.getOutputTokens();
+                    producer.send(new ProducerRecord<>(topic, e.getEventId().toString(), p));
+                }
+            }
+            Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers(),
+                    "group.id", names.applicationId("sink"));
+            UsageSink.Settings settings = new UsageSink.Settings(topic, db, "usage_events", 20_000,
+                    Duration.ofSeconds(1));
+
+            // The first sink dies right after its third insert, before committing it.
+            UsageSink first = new UsageSink(client, settings, kafka,
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer());
+            AtomicInteger inserts = new AtomicInteger();
+            first.afterInsert(() -> {
+                if (inserts.incrementAndGet() == 3) {
+                    throw new IllegalStateException("simulated crash between insert and commit");
+                }
+            });
+            AtomicReference<Throwable> died = new AtomicReference<>();
+            Thread t1 = Thread.ofPlatform().start(() -> {
+                try {
+                    first.run();
+                } catch (Throwable e) {
+                    died.set(e);
+                }
+            });
+            t1.join(120_000);
+            assertThat(died.get()).hasMessageContaining("simulated crash");
+
+            UsageSink second = new UsageSink(client, settings, kafka,
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer());
+            long start = System.nanoTime();
+            Thread t2 = Thread.ofPlatform().start(second);
+            try {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> count(client, "SELECT count() FROM " + db + ".usage_events") >= EVENTS
+                                && second.counts().rows().get() + 40_000 >= EVENTS - 3 * 20_000);
+                Thread.sleep(2_000); // a duplicate, were there one, would have landed by now
+            } finally {
+                second.close();
+                t2.join(30_000);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("[UsageSinkIT] second sink: %,d rows in %,d batches (%d retries) in %.1f s: %,.0f rows/s%n",
+                    second.counts().rows().get(), second.counts().batches().get(), second.counts().retries().get(),
+                    seconds, second.counts().rows().get() / seconds);
+
+            assertThat(count(client, "SELECT count() FROM " + db + ".usage_events")).as("raw rows, no FINAL")
+                    .isEqualTo(EVENTS);
+            for (GenericRecord r : client.queryAll("SELECT customer_id, feature, count() AS n, sum(total_cost_nanos) "
+                    + "AS cost, sum(input_tokens) AS input, sum(output_tokens) AS output FROM " + db
+                    + ".usage_events GROUP BY customer_id, feature")) {
+                long[] t = expected.get(r.getString("customer_id") + "/" + r.getString("feature"));
+                assertThat(new long[] {r.getLong("n"), r.getLong("cost"), r.getLong("input"), r.getLong("output")})
+                        .as(r.getString("customer_id") + "/" + r.getString("feature")).containsExactly(t);
+            }
+            long cost = expected.values().stream().mapToLong(t -> t[1]).sum();
+            assertThat(count(client, "SELECT sum(requests) FROM " + db + ".spend_daily")).as("rollup requests")
+                    .isEqualTo(EVENTS);
+            assertThat(count(client, "SELECT sum(cost_nanos) FROM " + db + ".spend_hourly")).as("rollup cost")
+                    .isEqualTo(cost);
+        }
+    }
+
+    private static long count(Client client, String sql) {
+        List<GenericRecord> rows = client.queryAll(sql);
+        return rows.getFirst().getLong(1);
+    }
+}
