@@ -7,6 +7,7 @@ import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
+import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.localstack.Stack;
 import dev.tokenmin.localstack.junit.LocalStackExtension;
 import dev.tokenmin.localstack.junit.TestNames;
@@ -145,6 +146,68 @@ class UsageSinkIT {
                     .isEqualTo(EVENTS);
             assertThat(count(client, "SELECT sum(cost_nanos) FROM " + db + ".spend_hourly")).as("rollup cost")
                     .isEqualTo(cost);
+        }
+    }
+
+    @Test
+    void shouldStopConsumingWhileClickHouseIsAwayAndLoseNothing(LocalStack stack, TestNames names) throws Exception {
+        int events = 60_000;
+        String topic = names.topic("priced");
+        String db = names.database();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+        }
+        long expectedCost = 0;
+        try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
+             Client client = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
+                     .setPassword("").build();
+             KafkaProducer<String, PricedUsage> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     stack.kafkaBootstrapServers()), new StringSerializer(),
+                     ConfluentAvroSerde.of(PricedUsage.class, registry, true).serializer())) {
+            new MigrationRunner(client, MigrationRunner.Settings.of(db)).migrate(Migrations.bundled());
+            UsageSink sink = new UsageSink(client, new UsageSink.Settings(topic, db, "usage_events", 5_000,
+                    Duration.ofMillis(500)), Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "group.id",
+                    names.applicationId("sink")), ConfluentAvroSerde.of(PricedUsage.class, registry, false)
+                    .deserializer());
+            Thread running = Thread.ofPlatform().start(sink);
+            Random random = new Random(5);
+            Instant at = Instant.parse("2026-11-22T10:00:00Z");
+            try {
+                for (int i = 0; i < events; i++) {
+                    if (i == events / 3) {
+                        producer.flush();
+                        await().atMost(Duration.ofMinutes(1)).until(() -> sink.counts().rows().get() > 0);
+                        stack.clickHouse().stop();
+                        System.out.println("[UsageSinkIT] ClickHouse stopped with " + sink.counts().rows().get()
+                                + " rows in; producing on for 30 s");
+                    }
+                    if (i == 2 * events / 3) {
+                        producer.flush();
+                        Thread.sleep(30_000);
+                        stack.clickHouse().restart();
+                    }
+                    PricedUsage p = priced(random, at.plusMillis(i));
+                    expectedCost += p.getCost().getTotalNanos();
+                    producer.send(new ProducerRecord<>(topic, p.getEvent().getEventId().toString(), p));
+                }
+                producer.flush();
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> count(client, "SELECT count() FROM " + db + ".usage_events") >= events);
+                Thread.sleep(2_000);
+            } finally {
+                if (!stack.clickHouse().isRunning()) {
+                    stack.clickHouse().restart();
+                }
+                sink.close();
+                running.join(30_000);
+            }
+            System.out.printf("[UsageSinkIT] after 30 s without ClickHouse: %d insert retries, %,d rows%n",
+                    sink.counts().retries().get(), count(client, "SELECT count() FROM " + db + ".usage_events"));
+            assertThat(sink.counts().retries().get()).as("it noticed ClickHouse was away").isPositive();
+            assertThat(count(client, "SELECT count() FROM " + db + ".usage_events")).isEqualTo(events);
+            assertThat(count(client, "SELECT sum(total_cost_nanos) FROM " + db + ".usage_events"))
+                    .isEqualTo(expectedCost);
+            assertThat(count(client, "SELECT sum(requests) FROM " + db + ".spend_daily")).isEqualTo(events);
         }
     }
 
