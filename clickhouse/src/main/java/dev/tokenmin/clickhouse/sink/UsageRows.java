@@ -4,8 +4,8 @@ import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
 import dev.tokenmin.avro.CostBreakdown;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -13,12 +13,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /** One priced event as one {@code usage_events} row (absent strings are '', as the table documents). */
-final class UsageRows {
+public final class UsageRows {
 
     private UsageRows() {
     }
 
-    static void write(RowBinaryFormatWriter w, PricedUsage p) throws IOException {
+    public static void write(RowBinaryFormatWriter w, ConsumerRecord<String, PricedUsage> record) {
+        PricedUsage p = record.value();
         UsageEvent e = p.getEvent();
         CostBreakdown c = p.getCost();
         w.setValue("event_id", e.getEventId());
@@ -51,14 +52,13 @@ final class UsageRows {
         w.setBoolean("unpriced", p.getUnpriced());
         w.setValue("price_effective_from", p.getPriceEffectiveFrom() == null ? null : utc(p.getPriceEffectiveFrom()));
         w.setValue("priced_at", utc(p.getPricedAt()));
-        w.commitRow();
     }
 
-    private static ZonedDateTime utc(Instant t) {
+    static ZonedDateTime utc(Instant t) {
         return t.atZone(ZoneOffset.UTC);
     }
 
-    private static String orEmpty(CharSequence s) {
+    static String orEmpty(CharSequence s) {
         return s == null ? "" : s.toString();
     }
 }

@@ -2,7 +2,14 @@ package dev.tokenmin.clickhouse.sink;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
+import dev.tokenmin.avro.Alert;
+import dev.tokenmin.avro.AlertKind;
 import dev.tokenmin.avro.CostBreakdown;
+import dev.tokenmin.avro.LimitUnit;
+import dev.tokenmin.avro.Severity;
+import dev.tokenmin.avro.ThrottleAction;
+import dev.tokenmin.avro.ThrottleDecision;
+import dev.tokenmin.avro.UnpricedModelDetail;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
@@ -41,7 +48,7 @@ import static org.awaitility.Awaitility.await;
  * hold each event exactly once.
  */
 @ExtendWith(LocalStackExtension.class)
-class UsageSinkIT {
+class TopicSinkIT {
 
     private static final int EVENTS = 200_000;
 
@@ -91,12 +98,12 @@ class UsageSinkIT {
             }
             Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers(),
                     "group.id", names.applicationId("sink"));
-            UsageSink.Settings settings = new UsageSink.Settings(topic, db, "usage_events", 20_000,
+            TopicSink.Settings settings = new TopicSink.Settings(topic, db, "usage_events", 20_000,
                     Duration.ofSeconds(1));
 
             // The first sink dies right after its third insert, before committing it.
-            UsageSink first = new UsageSink(client, settings, kafka,
-                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer());
+            TopicSink<PricedUsage> first = new TopicSink<>(client, settings, kafka,
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
             AtomicInteger inserts = new AtomicInteger();
             first.afterInsert(() -> {
                 if (inserts.incrementAndGet() == 3) {
@@ -114,8 +121,8 @@ class UsageSinkIT {
             t1.join(120_000);
             assertThat(died.get()).hasMessageContaining("simulated crash");
 
-            UsageSink second = new UsageSink(client, settings, kafka,
-                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer());
+            TopicSink<PricedUsage> second = new TopicSink<>(client, settings, kafka,
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
             long start = System.nanoTime();
             Thread t2 = Thread.ofPlatform().start(second);
             try {
@@ -128,7 +135,7 @@ class UsageSinkIT {
                 t2.join(30_000);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("[UsageSinkIT] second sink: %,d rows in %,d batches (%d retries) in %.1f s: %,.0f rows/s%n",
+            System.out.printf("[TopicSinkIT] second sink: %,d rows in %,d batches (%d retries) in %.1f s: %,.0f rows/s%n",
                     second.counts().rows().get(), second.counts().batches().get(), second.counts().retries().get(),
                     seconds, second.counts().rows().get() / seconds);
 
@@ -165,10 +172,10 @@ class UsageSinkIT {
                      stack.kafkaBootstrapServers()), new StringSerializer(),
                      ConfluentAvroSerde.of(PricedUsage.class, registry, true).serializer())) {
             new MigrationRunner(client, MigrationRunner.Settings.of(db)).migrate(Migrations.bundled());
-            UsageSink sink = new UsageSink(client, new UsageSink.Settings(topic, db, "usage_events", 5_000,
+            TopicSink<PricedUsage> sink = new TopicSink<>(client, new TopicSink.Settings(topic, db, "usage_events", 5_000,
                     Duration.ofMillis(500)), Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "group.id",
                     names.applicationId("sink")), ConfluentAvroSerde.of(PricedUsage.class, registry, false)
-                    .deserializer());
+                    .deserializer(), UsageRows::write);
             Thread running = Thread.ofPlatform().start(sink);
             Random random = new Random(5);
             Instant at = Instant.parse("2026-11-22T10:00:00Z");
@@ -178,7 +185,7 @@ class UsageSinkIT {
                         producer.flush();
                         await().atMost(Duration.ofMinutes(1)).until(() -> sink.counts().rows().get() > 0);
                         stack.clickHouse().stop();
-                        System.out.println("[UsageSinkIT] ClickHouse stopped with " + sink.counts().rows().get()
+                        System.out.println("[TopicSinkIT] ClickHouse stopped with " + sink.counts().rows().get()
                                 + " rows in; producing on for 30 s");
                     }
                     if (i == 2 * events / 3) {
@@ -201,7 +208,7 @@ class UsageSinkIT {
                 sink.close();
                 running.join(30_000);
             }
-            System.out.printf("[UsageSinkIT] after 30 s without ClickHouse: %d insert retries, %,d rows%n",
+            System.out.printf("[TopicSinkIT] after 30 s without ClickHouse: %d insert retries, %,d rows%n",
                     sink.counts().retries().get(), count(client, "SELECT count() FROM " + db + ".usage_events"));
             assertThat(sink.counts().retries().get()).as("it noticed ClickHouse was away").isPositive();
             assertThat(count(client, "SELECT count() FROM " + db + ".usage_events")).isEqualTo(events);
@@ -209,6 +216,75 @@ class UsageSinkIT {
                     .isEqualTo(expectedCost);
             assertThat(count(client, "SELECT sum(requests) FROM " + db + ".spend_daily")).isEqualTo(events);
         }
+    }
+
+    @Test
+    void shouldKeepAlertsAndEveryDecisionIncludingLiftsAsTheAuditTrail(Stack stack, TestNames names)
+            throws Exception {
+        String alerts = names.topic("alerts");
+        String throttle = names.topic("throttle");
+        String db = names.database();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(alerts, 1, (short) 1), new NewTopic(throttle, 1, (short) 1)))
+                    .all().get();
+        }
+        try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
+             Client client = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
+                     .setPassword("").build()) {
+            new MigrationRunner(client, MigrationRunner.Settings.of(db)).migrate(Migrations.bundled());
+            Instant now = Instant.parse("2026-11-22T12:00:00Z");
+            try (KafkaProducer<String, Alert> ap = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    stack.kafkaBootstrapServers()), new StringSerializer(),
+                    ConfluentAvroSerde.of(Alert.class, registry, true).serializer());
+                 KafkaProducer<String, ThrottleDecision> dp = new KafkaProducer<>(Map.of("bootstrap.servers",
+                         stack.kafkaBootstrapServers()), new StringSerializer(),
+                         ConfluentAvroSerde.of(ThrottleDecision.class, registry, true).serializer())) {
+                Alert alert = Alert.newBuilder().setAlertId(UUID.randomUUID()).setKind(AlertKind.UNPRICED_MODEL)
+                        .setSeverity(Severity.WARNING).setScope("global").setRaisedAt(now).setSummary("no price")
+                        .setDetail(UnpricedModelDetail.newBuilder().setProvider("openai").setModel("gpt-9")
+                                .setFirstSeenAt(now).build()).build();
+                ap.send(new ProducerRecord<>(alerts, "global", alert)).get();
+                for (ThrottleAction action : List.of(ThrottleAction.DOWNGRADE, ThrottleAction.BLOCK)) {
+                    dp.send(new ProducerRecord<>(throttle, "customer:acme", ThrottleDecision.newBuilder()
+                            .setScope("customer:acme").setAction(action).setMaxModelTier("small")
+                            .setReason("budget b: 90% of 10 USD per month").setBudgetId("b").setSpent(9)
+                            .setLimit(10).setLimitUnit(LimitUnit.NANO_USD).setPeriodEnd(now.plusSeconds(3600))
+                            .setDecidedAt(now).build())).get();
+                }
+                dp.send(new ProducerRecord<>(throttle, "customer:acme", null)).get(); // lifted
+            }
+            Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
+            TopicSink<Alert> alertSink = new TopicSink<>(client, new TopicSink.Settings(alerts, db, "alerts", 100,
+                    Duration.ofMillis(200)), with(kafka, names.applicationId("alerts")),
+                    ConfluentAvroSerde.of(Alert.class, registry, false).deserializer(), AuditRows::alert);
+            TopicSink<ThrottleDecision> decisionSink = new TopicSink<>(client, new TopicSink.Settings(throttle, db,
+                    "throttle_decisions", 100, Duration.ofMillis(200)), with(kafka, names.applicationId("decisions")),
+                    ConfluentAvroSerde.of(ThrottleDecision.class, registry, false).deserializer(),
+                    AuditRows::decision);
+            Thread a = Thread.ofPlatform().start(alertSink);
+            Thread d = Thread.ofPlatform().start(decisionSink);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> count(client, "SELECT count() FROM " + db
+                        + ".throttle_decisions") == 3 && count(client, "SELECT count() FROM " + db + ".alerts") == 1);
+            } finally {
+                alertSink.close();
+                decisionSink.close();
+                a.join(10_000);
+                d.join(10_000);
+            }
+            assertThat(client.queryAll("SELECT action FROM " + db + ".throttle_decisions ORDER BY topic_offset")
+                    .stream().map(r -> r.getString("action")).toList())
+                    .containsExactly("DOWNGRADE", "BLOCK", "NONE");
+            GenericRecord row = client.queryAll("SELECT kind, detail FROM " + db + ".alerts").getFirst();
+            assertThat(row.getString("kind")).isEqualTo("UNPRICED_MODEL");
+            assertThat(row.getString("detail")).contains("\"model\": \"gpt-9\"");
+        }
+    }
+
+    private static Map<String, Object> with(Map<String, Object> kafka, String group) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put("group.id", group);
+        return props;
     }
 
     private static long count(Client client, String sql) {

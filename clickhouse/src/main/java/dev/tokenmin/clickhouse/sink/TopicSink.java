@@ -6,7 +6,11 @@ import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.metadata.TableSchema;
 import com.clickhouse.data.ClickHouseFormat;
-import dev.tokenmin.avro.PricedUsage;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Copies the priced topic into {@code usage_events}, exactly once. Batches form per partition, by size and age
+ * Copies one topic into one ClickHouse table, exactly once (the priced topic into {@code usage_events}, alerts into
+ * {@code alerts}, throttle decisions into {@code throttle_decisions}). Batches form per partition, by size and age
  * (defaults 50,000 rows or 1 s). For a batch of offsets {@code [a, b]} the sink first commits offset {@code a}
  * with the metadata {@code batch-end=b} (its intent), then inserts the rows in RowBinary with the deduplication
  * token {@code <topic>-<partition>-<a>-<b>}, then commits {@code b + 1}. After a crash anywhere in between, the
@@ -41,14 +46,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * repeated block by its token (in the table and, with {@code deduplicate_blocks_in_dependent_materialized_views},
  * in the rollups). While ClickHouse is away the insert is retried with backoff and nothing is committed.
  */
-public final class UsageSink implements Runnable, AutoCloseable {
+public final class TopicSink<V> implements Runnable, AutoCloseable {
+
+    /** Writes one record as one row; a record may be a tombstone (null value). */
+    @FunctionalInterface
+    public interface RowWriter<V> {
+        void write(RowBinaryFormatWriter w, ConsumerRecord<String, V> record) throws IOException;
+    }
 
     static final String INTENT = "batch-end=";
-    private static final Logger LOG = LoggerFactory.getLogger(UsageSink.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSink.class);
 
     /**
-     * @param topic     the priced topic
-     * @param table     the table, {@code usage_events}
+     * @param topic     the topic
+     * @param table     the table
      * @param database  its database
      * @param maxRows   rows per batch
      * @param maxAge    how long a batch may wait for more rows
@@ -56,25 +67,28 @@ public final class UsageSink implements Runnable, AutoCloseable {
     public record Settings(String topic, String database, String table, int maxRows, Duration maxAge) {
     }
 
-    /** Rows inserted, batches inserted, failed insert tries. */
-    public record Counts(AtomicLong rows, AtomicLong batches, AtomicLong retries) {
+    /** Rows inserted, batches inserted, failed insert tries, and the time from a batch's start to its commit. */
+    public record Counts(AtomicLong rows, AtomicLong batches, AtomicLong retries, AtomicLong lastBatchMs) {
     }
 
     private final Client client;
     private final Settings settings;
-    private final KafkaConsumer<String, PricedUsage> consumer;
+    private final KafkaConsumer<String, V> consumer;
+    private final RowWriter<V> rows;
     private final Map<TopicPartition, Batch> batches = new HashMap<>();
-    private final Counts counts = new Counts(new AtomicLong(), new AtomicLong(), new AtomicLong());
+    /** Batch ends a previous owner committed as intents, by partition, until their batch is formed again. */
+    private final Map<TopicPartition, Long> intents = new HashMap<>();
+    private final Counts counts = new Counts(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
     private final TableSchema schema;
     private volatile boolean stopping;
     /** Test hook: runs after an insert and before its commit (to simulate a crash there). */
     private volatile Runnable afterInsert = () -> { };
 
-    private static final class Batch {
+    private final class Batch {
         final long first;
         final Long intendedEnd;
         final long startedAt = System.nanoTime();
-        final List<PricedUsage> rows = new ArrayList<>();
+        final List<ConsumerRecord<String, V>> rows = new ArrayList<>();
         long last;
 
         Batch(long first, Long intendedEnd) {
@@ -84,8 +98,10 @@ public final class UsageSink implements Runnable, AutoCloseable {
     }
 
     /** @param kafka consumer settings: bootstrap servers, {@code group.id}, security */
-    public UsageSink(Client client, Settings settings, Map<String, Object> kafka, Deserializer<PricedUsage> values) {
+    public TopicSink(Client client, Settings settings, Map<String, Object> kafka, Deserializer<V> values,
+                     RowWriter<V> rows) {
         this.client = client;
+        this.rows = rows;
         this.settings = settings;
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -99,6 +115,23 @@ public final class UsageSink implements Runnable, AutoCloseable {
 
     public Counts counts() {
         return counts;
+    }
+
+    /**
+     * Binds its meters: {@code tokenmin.sink.rows}, {@code .batches}, {@code .retries} and
+     * {@code .batch.latency.ms} tagged by table, and its consumer's metrics (records-lag-max among them).
+     */
+    public void bindTo(MeterRegistry meters) {
+        Tags table = Tags.of("table", settings.table());
+        FunctionCounter.builder("tokenmin.sink.rows", counts.rows(), AtomicLong::get).tags(table)
+                .description("rows inserted and committed").register(meters);
+        FunctionCounter.builder("tokenmin.sink.batches", counts.batches(), AtomicLong::get).tags(table)
+                .register(meters);
+        FunctionCounter.builder("tokenmin.sink.retries", counts.retries(), AtomicLong::get).tags(table)
+                .description("failed insert tries").register(meters);
+        Gauge.builder("tokenmin.sink.batch.latency.ms", counts.lastBatchMs(), AtomicLong::get).tags(table)
+                .description("the last batch, from its first record to its commit").register(meters);
+        new KafkaClientMetrics(consumer, table).bindTo(meters);
     }
 
     void afterInsert(Runnable hook) {
@@ -125,10 +158,10 @@ public final class UsageSink implements Runnable, AutoCloseable {
         });
         try {
             while (!stopping) {
-                for (ConsumerRecord<String, PricedUsage> r : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     Batch b = batches.computeIfAbsent(tp, k -> new Batch(r.offset(), intents.remove(k)));
-                    b.rows.add(r.value());
+                    b.rows.add(r);
                     b.last = r.offset();
                     if (b.intendedEnd != null ? r.offset() >= b.intendedEnd : b.rows.size() >= settings.maxRows()) {
                         flush(tp);
@@ -150,8 +183,6 @@ public final class UsageSink implements Runnable, AutoCloseable {
         }
     }
 
-    private final Map<TopicPartition, Long> intents = new HashMap<>();
-
     private void flush(TopicPartition tp) {
         Batch b = batches.remove(tp);
         if (b.intendedEnd == null) {
@@ -163,10 +194,11 @@ public final class UsageSink implements Runnable, AutoCloseable {
         consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1, "")));
         counts.rows().addAndGet(b.rows.size());
         counts.batches().incrementAndGet();
+        counts.lastBatchMs().set((System.nanoTime() - b.startedAt) / 1_000_000);
     }
 
-    private void insert(List<PricedUsage> rows, String token) {
-        byte[] data = encode(rows);
+    private void insert(List<ConsumerRecord<String, V>> batch, String token) {
+        byte[] data = encode(batch);
         InsertSettings insert = new InsertSettings().setDatabase(settings.database()).setDeduplicationToken(token)
                 .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
         long backoffMs = 200;
@@ -181,7 +213,7 @@ public final class UsageSink implements Runnable, AutoCloseable {
                 throw new IllegalStateException("interrupted while inserting " + token, e);
             } catch (Exception e) {
                 counts.retries().incrementAndGet();
-                LOG.warn("insert of batch {} ({} rows) failed: {}; retrying in {} ms", token, rows.size(),
+                LOG.warn("insert of batch {} ({} rows) failed: {}; retrying in {} ms", token, batch.size(),
                         e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse(""),
                         backoffMs);
                 try {
@@ -198,12 +230,13 @@ public final class UsageSink implements Runnable, AutoCloseable {
         }
     }
 
-    private byte[] encode(List<PricedUsage> rows) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() * 256);
+    private byte[] encode(List<ConsumerRecord<String, V>> batch) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 256);
         RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
         try {
-            for (PricedUsage p : rows) {
-                UsageRows.write(w, p);
+            for (ConsumerRecord<String, V> r : batch) {
+                rows.write(w, r);
+                w.commitRow();
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode rows: " + e.getMessage(), e);

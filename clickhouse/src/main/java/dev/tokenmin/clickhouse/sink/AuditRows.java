@@ -1,0 +1,49 @@
+package dev.tokenmin.clickhouse.sink;
+
+import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import dev.tokenmin.avro.Alert;
+import dev.tokenmin.avro.ThrottleDecision;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Alerts and throttle decisions as rows of {@code alerts} and {@code throttle_decisions}. An alert's detail is kept
+ * as JSON (Avro's own rendering of the record); a decision tombstone (a lifted restriction) is a row with action
+ * {@code NONE}, timed by its record.
+ */
+public final class AuditRows {
+
+    private AuditRows() {
+    }
+
+    public static void alert(RowBinaryFormatWriter w, ConsumerRecord<String, Alert> record) {
+        Alert a = record.value();
+        w.setValue("alert_id", a.getAlertId());
+        w.setString("kind", a.getKind().name());
+        w.setString("severity", a.getSeverity().name());
+        w.setString("scope", a.getScope());
+        w.setValue("raised_at", UsageRows.utc(a.getRaisedAt()));
+        w.setString("summary", a.getSummary());
+        w.setString("detail", String.valueOf(a.getDetail()));
+    }
+
+    public static void decision(RowBinaryFormatWriter w, ConsumerRecord<String, ThrottleDecision> record) {
+        ThrottleDecision d = record.value();
+        w.setString("scope", record.key());
+        w.setString("action", d == null ? "NONE" : d.getAction().name());
+        w.setString("max_model_tier", d == null ? "" : UsageRows.orEmpty(d.getMaxModelTier()));
+        w.setValue("max_input_tokens", d == null ? null : d.getMaxInputTokens());
+        w.setString("reason", d == null ? "lifted" : d.getReason());
+        w.setString("budget_id", d == null ? "" : UsageRows.orEmpty(d.getBudgetId()));
+        w.setLong("spent", d == null ? 0 : d.getSpent());
+        w.setLong("limit", d == null ? 0 : d.getLimit());
+        w.setString("limit_unit", d == null ? "" : d.getLimitUnit().name().toLowerCase(Locale.ROOT));
+        w.setValue("period_end", d == null || d.getPeriodEnd() == null ? null : UsageRows.utc(d.getPeriodEnd()));
+        w.setValue("decided_at", UsageRows.utc(d == null ? Instant.ofEpochMilli(record.timestamp())
+                : d.getDecidedAt()));
+        w.setLong("topic_offset", record.offset());
+        w.setInteger("topic_partition", record.partition());
+    }
+}
