@@ -2,16 +2,19 @@ package dev.tokenmin.clickhouse.sink;
 
 import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
 import dev.tokenmin.avro.Alert;
+import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.ThrottleDecision;
+import dev.tokenmin.schemas.pricing.PriceKeys;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.time.Instant;
 import java.util.Locale;
 
 /**
- * Alerts and throttle decisions as rows of {@code alerts} and {@code throttle_decisions}. An alert's detail is kept
- * as JSON (Avro's own rendering of the record); a decision tombstone (a lifted restriction) is a row with action
- * {@code NONE}, timed by its record.
+ * Alerts, throttle decisions and prices as rows of {@code alerts}, {@code throttle_decisions} and {@code prices}. An
+ * alert's detail is kept as JSON (Avro's own rendering of the record); a decision tombstone (a lifted restriction)
+ * is a row with action {@code NONE}, timed by its record; a price tombstone (an entry the catalog dropped) a row
+ * marked deleted.
  */
 public final class AuditRows {
 
@@ -27,6 +30,21 @@ public final class AuditRows {
         w.setValue("raised_at", UsageRows.utc(a.getRaisedAt()));
         w.setString("summary", a.getSummary());
         w.setString("detail", String.valueOf(a.getDetail()));
+    }
+
+    public static void price(RowBinaryFormatWriter w, ConsumerRecord<String, PriceEntry> record) {
+        PriceKeys.Parsed key = PriceKeys.parse(record.key());
+        PriceEntry p = record.value();
+        w.setString("provider", key.provider());
+        w.setString("model", key.model());
+        w.setString("tier", p == null ? "" : p.getTier());
+        w.setValue("effective_from", UsageRows.utc(key.effectiveFrom()));
+        w.setLong("input_nanos_per_mtok", p == null ? 0 : p.getInputNanosPerMtok());
+        w.setLong("cached_input_nanos_per_mtok", p == null ? 0 : p.getCachedInputNanosPerMtok());
+        w.setLong("cache_write_nanos_per_mtok", p == null ? 0 : p.getCacheWriteNanosPerMtok());
+        w.setLong("output_nanos_per_mtok", p == null ? 0 : p.getOutputNanosPerMtok());
+        w.setValue("deleted", p == null ? (short) 1 : (short) 0);
+        w.setValue("version", record.offset());
     }
 
     public static void decision(RowBinaryFormatWriter w, ConsumerRecord<String, ThrottleDecision> record) {

@@ -3,6 +3,7 @@ package dev.tokenmin.clickhouse.sink;
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.CompressionMethod;
 import dev.tokenmin.avro.Alert;
+import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
@@ -20,9 +21,9 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +35,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code tokenmin sink}: migrates the database (unless {@code --no-migrate}), then copies the priced, alerts and
- * throttle topics into ClickHouse until stopped, one {@link TopicSink} each (consumer groups
+ * {@code tokenmin sink}: migrates the database (unless {@code --no-migrate}), then copies the priced, alerts,
+ * throttle and prices topics into ClickHouse until stopped, one {@link TopicSink} each (consumer groups
  * {@code <group.id>-<table>}; more processes share the partitions). Settings from a properties file,
  * {@code TOKENMIN_*} and {@code --set}: {@code bootstrap.servers}, {@code schema.registry.url},
  * {@code clickhouse.url}, {@code clickhouse.user} ({@code default}), {@code clickhouse.password},
@@ -101,6 +102,9 @@ public final class SinkMain implements Callable<Integer> {
                     group(kafka, group, "throttle_decisions"),
                     ConfluentAvroSerde.of(ThrottleDecision.class, registry, false).deserializer(),
                     AuditRows::decision));
+            sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.prices", Topics.PRICES),
+                    database, "prices", rows, Duration.ofMillis(ms)), group(kafka, group, "prices"),
+                    ConfluentAvroSerde.of(PriceEntry.class, registry, false).deserializer(), AuditRows::price));
             sinks.forEach(sink -> sink.bindTo(meters));
             List<Thread> threads = sinks.stream().map(sink -> Thread.ofPlatform().name("sink").start(sink)).toList();
             try (HttpEndpoint http = new HttpEndpoint("sink", s.string("http.host", "127.0.0.1"), port,

@@ -44,13 +44,15 @@ class MigrationRunnerIT {
             MigrationRunner.Result first = runner.migrate(all);
             MigrationRunner.Result again = runner.migrate(all);
 
-            assertThat(first.applied()).containsExactly(1, 2, 3);
+            assertThat(first.applied()).containsExactly(1, 2, 3, 4);
             assertThat(again.applied()).isEmpty();
-            assertThat(again.alreadyApplied()).isEqualTo(3);
+            assertThat(again.alreadyApplied()).isEqualTo(4);
             assertThat(client.queryAll("SELECT name FROM system.tables WHERE database = '" + db + "' ORDER BY name")
                     .stream().map(r -> r.getString("name")).toList())
-                    .containsExactly("alerts", "schema_migrations", "spend_daily", "spend_daily_mv", "spend_hourly",
-                            "spend_hourly_mv", "throttle_decisions", "usage_events");
+                    .containsExactly("alerts", "feature_efficiency_daily", "model_mix_daily", "prices",
+                            "routing_savings_daily", "schema_migrations", "spend_by_customer_monthly",
+                            "spend_by_feature_daily", "spend_by_user_feature_daily", "spend_daily", "spend_daily_mv",
+                            "spend_hourly", "spend_hourly_mv", "throttle_decisions", "usage_events");
 
             // An event written twice is one row; its cost in USD is exact; the rollups follow the inserts.
             String row = "('00000000-0000-0000-0000-000000000001', '2026-11-22 10:00:00.000', 'gw', '', 'acme', "
@@ -104,8 +106,8 @@ class MigrationRunnerIT {
             for (Future<MigrationRunner.Result> f : pool.invokeAll(runs)) {
                 applied.addAll(f.get().applied());
             }
-            assertThat(applied).containsExactlyInAnyOrder(1, 2, 3);
-            assertThat(count(a, "SELECT count() FROM " + db + ".schema_migrations")).isEqualTo(3);
+            assertThat(applied).containsExactlyInAnyOrder(1, 2, 3, 4);
+            assertThat(count(a, "SELECT count() FROM " + db + ".schema_migrations")).isEqualTo(4);
         } finally {
             pool.shutdown();
             pool.awaitTermination(10, TimeUnit.SECONDS);
@@ -126,7 +128,7 @@ class MigrationRunnerIT {
             MigrationRunner.Settings stale = new MigrationRunner.Settings(db, null, 30, Duration.ofSeconds(5),
                     Duration.ZERO);
             assertThat(new MigrationRunner(client, stale).migrate(Migrations.bundled()).applied())
-                    .containsExactly(1, 2, 3);
+                    .containsExactly(1, 2, 3, 4);
         }
     }
 

@@ -6,11 +6,12 @@ import dev.tokenmin.avro.Alert;
 import dev.tokenmin.avro.AlertKind;
 import dev.tokenmin.avro.CostBreakdown;
 import dev.tokenmin.avro.LimitUnit;
+import dev.tokenmin.avro.PriceEntry;
+import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.Severity;
 import dev.tokenmin.avro.ThrottleAction;
 import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.avro.UnpricedModelDetail;
-import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
@@ -18,6 +19,7 @@ import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.localstack.Stack;
 import dev.tokenmin.localstack.junit.LocalStackExtension;
 import dev.tokenmin.localstack.junit.TestNames;
+import dev.tokenmin.schemas.pricing.PriceKeys;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
@@ -253,6 +255,34 @@ class TopicSinkIT {
                 }
                 dp.send(new ProducerRecord<>(throttle, "customer:acme", null)).get(); // lifted
             }
+            String prices = names.topic("prices");
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()));
+                 KafkaProducer<String, PriceEntry> pp = new KafkaProducer<>(Map.of("bootstrap.servers",
+                         stack.kafkaBootstrapServers()), new StringSerializer(),
+                         ConfluentAvroSerde.of(PriceEntry.class, registry, true).serializer())) {
+                admin.createTopics(List.of(new NewTopic(prices, 1, (short) 1))).all().get();
+                PriceEntry entry = PriceEntry.newBuilder().setProvider("openai").setModel("gpt-4.1").setTier("medium")
+                        .setEffectiveFrom(Instant.parse("2025-04-14T00:00:00Z")).setInputNanosPerMtok(2_000_000_000L)
+                        .setCachedInputNanosPerMtok(500_000_000L).setCacheWriteNanosPerMtok(2_000_000_000L)
+                        .setOutputNanosPerMtok(8_000_000_000L).build();
+                pp.send(new ProducerRecord<>(prices, PriceKeys.key(entry), entry)).get();
+                pp.send(new ProducerRecord<>(prices, "openai/o1@2024-12-17T00:00:00Z", null)).get(); // dropped
+            }
+            TopicSink<PriceEntry> priceSink = new TopicSink<>(client, new TopicSink.Settings(prices, db, "prices", 100,
+                    Duration.ofMillis(200)), with(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()),
+                    names.applicationId("prices")), ConfluentAvroSerde.of(PriceEntry.class, registry, false)
+                    .deserializer(), AuditRows::price);
+            Thread ps = Thread.ofPlatform().start(priceSink);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> count(client, "SELECT count() FROM " + db
+                        + ".prices") == 2);
+            } finally {
+                priceSink.close();
+                ps.join(10_000);
+            }
+            assertThat(client.queryAll("SELECT model, deleted, output_nanos_per_mtok AS o FROM " + db
+                    + ".prices ORDER BY model").stream().map(r -> r.getString("model") + ":" + r.getInteger("deleted")
+                    + ":" + r.getLong("o")).toList()).containsExactly("gpt-4.1:0:8000000000", "o1:1:0");
             Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
             TopicSink<Alert> alertSink = new TopicSink<>(client, new TopicSink.Settings(alerts, db, "alerts", 100,
                     Duration.ofMillis(200)), with(kafka, names.applicationId("alerts")),

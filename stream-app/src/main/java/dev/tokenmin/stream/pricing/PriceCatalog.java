@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.schemas.NanoUsd;
+import dev.tokenmin.schemas.pricing.PriceKeys;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,7 @@
 package dev.tokenmin.stream.pricing;
 
 import dev.tokenmin.avro.PriceEntry;
+import dev.tokenmin.schemas.pricing.PriceKeys;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;

@@ -3,6 +3,7 @@ package dev.tokenmin.stream.pricing;
 import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.schemas.pricing.PriceKeys;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;

@@ -4,6 +4,7 @@ import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.localstack.Stack;
 import dev.tokenmin.localstack.junit.LocalStackExtension;
 import dev.tokenmin.localstack.junit.TestNames;
+import dev.tokenmin.schemas.pricing.PriceKeys;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;

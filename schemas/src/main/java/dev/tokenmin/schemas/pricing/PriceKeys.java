@@ -1,10 +1,11 @@
-package dev.tokenmin.stream.pricing;
+package dev.tokenmin.schemas.pricing;
 
 import dev.tokenmin.avro.PriceEntry;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 
 /**
  * Keys of the prices topic and store: {@code provider/model@2025-04-14T00:00:00Z}. Every version of a price keeps
@@ -26,6 +27,24 @@ public final class PriceKeys {
 
     public static String key(String provider, String model, Instant effectiveFrom) {
         return prefix(provider, model) + INSTANT.format(effectiveFrom);
+    }
+
+    /** A key read back: provider, model and effective-from. */
+    public record Parsed(String provider, String model, Instant effectiveFrom) {
+    }
+
+    /** @throws IllegalArgumentException when {@code key} is not {@code provider/model@instant} */
+    public static Parsed parse(String key) {
+        int slash = key == null ? -1 : key.indexOf('/');
+        int at = key == null ? -1 : key.lastIndexOf('@');
+        if (slash <= 0 || at <= slash + 1) {
+            throw new IllegalArgumentException("price key: provider/model@instant, was \"" + key + "\"");
+        }
+        try {
+            return new Parsed(key.substring(0, slash), key.substring(slash + 1, at), Instant.parse(key.substring(at + 1)));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("price key: provider/model@instant, was \"" + key + "\"");
+        }
     }
 
     /** What every key of one model starts with. */
