@@ -30,8 +30,9 @@ import java.util.concurrent.TimeoutException;
  * runner and broken, with a warning.
  * <p>
  * Migrations are written to be re-runnable ({@code IF NOT EXISTS}), so one that a crash interrupted halfway runs
- * again in full. {@code ${ON_CLUSTER}}, {@code ${REPLICATED}} and {@code ${TTL_DAYS}} are filled from the settings:
- * on a cluster every table is created {@code ON CLUSTER} with a {@code Replicated*} engine.
+ * again in full. {@code ${ON_CLUSTER}}, {@code ${REPLICATED}}, {@code ${CLUSTER}}, {@code ${DATABASE}} and
+ * {@code ${TTL_DAYS}} are filled from the settings: on a cluster every table is created {@code ON CLUSTER} with a
+ * {@code Replicated*} engine, and the statements marked {@code ${CLUSTER_ONLY}} add the Distributed tables.
  */
 public final class MigrationRunner {
 
@@ -108,14 +109,16 @@ public final class MigrationRunner {
             }
             Map<String, String> values = Map.of("ON_CLUSTER", onCluster,
                     "REPLICATED", settings.cluster() == null ? "" : "Replicated",
-                    "TTL_DAYS", Integer.toString(settings.ttlDays()));
+                    "TTL_DAYS", Integer.toString(settings.ttlDays()),
+                    "CLUSTER", settings.cluster() == null ? "" : settings.cluster(),
+                    "DATABASE", settings.database());
             List<Integer> done = new ArrayList<>();
             for (Migration m : known.values()) {
                 if (applied.containsKey(m.version())) {
                     continue;
                 }
                 long start = System.nanoTime();
-                for (String statement : Statements.of(m.sql(), values)) {
+                for (String statement : Statements.of(m.sql(), values, settings.cluster() != null)) {
                     run(statement, settings.database());
                 }
                 long ms = (System.nanoTime() - start) / 1_000_000;

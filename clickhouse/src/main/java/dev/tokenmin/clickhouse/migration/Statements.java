@@ -1,17 +1,35 @@
 package dev.tokenmin.clickhouse.migration;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Turns a migration's text into the statements to run: {@code ${NAME}} placeholders filled in (an unknown one is an
  * error), {@code --} comment lines dropped, statements split at a {@code ;} that ends a line (ClickHouse's HTTP
- * interface runs one statement per request).
+ * interface runs one statement per request). A statement that starts with {@code ${CLUSTER_ONLY}} runs only on a
+ * cluster (the Distributed tables).
  */
 final class Statements {
 
+    private static final String CLUSTER_ONLY = "/*cluster-only*/";
+
     private Statements() {
+    }
+
+    static List<String> of(String sql, Map<String, String> values, boolean onCluster) {
+        Map<String, String> withMarker = new HashMap<>(values);
+        withMarker.put("CLUSTER_ONLY", CLUSTER_ONLY);
+        List<String> out = new ArrayList<>();
+        for (String statement : of(sql, withMarker)) {
+            if (!statement.startsWith(CLUSTER_ONLY)) {
+                out.add(statement);
+            } else if (onCluster) {
+                out.add(statement.substring(CLUSTER_ONLY.length()).strip());
+            }
+        }
+        return out;
     }
 
     static List<String> of(String sql, Map<String, String> values) {

@@ -42,7 +42,9 @@ import java.util.concurrent.CountDownLatch;
  * {@code clickhouse.url}, {@code clickhouse.user} ({@code default}), {@code clickhouse.password},
  * {@code clickhouse.database} ({@code tokenmin}), {@code clickhouse.ttl.days} (400), {@code sink.batch.rows}
  * (50000), {@code sink.batch.ms} (1000), {@code group.id} ({@code tokenmin-clickhouse-sink}),
- * {@code http.host}/{@code http.port} (127.0.0.1:8091: /metrics, /healthz), {@code kafka.*}.
+ * {@code http.host}/{@code http.port} (127.0.0.1:8091: /metrics, /healthz), {@code kafka.*}, and on a cluster
+ * {@code clickhouse.cluster} (migrations {@code ON CLUSTER}, Replicated engines, Distributed {@code *_all} tables,
+ * which the sink then writes to).
  */
 @Command(name = "sink", mixinStandardHelpOptions = true,
         description = "Copies priced events, alerts and throttle decisions into ClickHouse, exactly once.")
@@ -79,6 +81,8 @@ public final class SinkMain implements Callable<Integer> {
             return 2;
         }
         String group = s.string("group.id", "tokenmin-clickhouse-sink");
+        String cluster = s.string("clickhouse.cluster");
+        String suffix = cluster == null ? "" : "_all";
         Map<String, Object> kafka = new HashMap<>(s.prefixed("kafka."));
         kafka.put("bootstrap.servers", bootstrap);
         PrometheusMeterRegistry meters = Meters.prometheus();
@@ -87,18 +91,18 @@ public final class SinkMain implements Callable<Integer> {
                 .compressionMethod(CompressionMethod.LZ4).build();
              SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(registryUrl))) {
             if (!noMigrate) {
-                new MigrationRunner(client, MigrationRunner.Settings.of(database).withTtlDays(ttlDays))
-                        .migrate(Migrations.bundled());
+                new MigrationRunner(client, MigrationRunner.Settings.of(database).withTtlDays(ttlDays)
+                        .withCluster(cluster)).migrate(Migrations.bundled());
             }
             List<TopicSink<?>> sinks = new ArrayList<>();
             sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.priced", Topics.USAGE_PRICED),
-                    database, "usage_events", rows, Duration.ofMillis(ms)), group(kafka, group, "usage_events"),
+                    database, "usage_events" + suffix, rows, Duration.ofMillis(ms)), group(kafka, group, "usage_events"),
                     ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write));
             sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.alerts", Topics.ALERTS),
-                    database, "alerts", rows, Duration.ofMillis(ms)), group(kafka, group, "alerts"),
+                    database, "alerts" + suffix, rows, Duration.ofMillis(ms)), group(kafka, group, "alerts"),
                     ConfluentAvroSerde.of(Alert.class, registry, false).deserializer(), AuditRows::alert));
             sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.throttle", Topics.THROTTLE),
-                    database, "throttle_decisions", rows, Duration.ofMillis(ms)),
+                    database, "throttle_decisions" + suffix, rows, Duration.ofMillis(ms)),
                     group(kafka, group, "throttle_decisions"),
                     ConfluentAvroSerde.of(ThrottleDecision.class, registry, false).deserializer(),
                     AuditRows::decision));
