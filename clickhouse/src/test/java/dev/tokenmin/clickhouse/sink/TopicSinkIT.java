@@ -61,7 +61,8 @@ class TopicSinkIT {
         UsageEvent e = UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(at).setSource("gw")
                 .setCustomerId("c" + random.nextInt(10)).setUserId("u" + random.nextInt(100))
                 .setFeature("f" + random.nextInt(5)).setProvider("openai").setModel("gpt-4.1")
-                .setInputTokens(input).setCachedInputTokens(random.nextInt(100)).setOutputTokens(output)
+                .setInputTokens(input).setCachedInputTokens(random.nextInt(100)).setCacheWriteTokens(random.nextInt(50))
+                .setOutputTokens(output).setReasoningTokens(output / 4)
                 .setLabels(Map.of("env", "prod")).build();
         return PricedUsage.newBuilder().setEvent(e).setCost(CostBreakdown.newBuilder().setInputNanos(input * 2_000)
                         .setCachedInputNanos(0).setCacheWriteNanos(0).setOutputNanos(output * 8_000).setTotalNanos(cost)
@@ -77,7 +78,8 @@ class TopicSinkIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
         }
-        Map<String, long[]> expected = new HashMap<>(); // customer/feature -> count, cost, input, output
+        // customer/feature -> count, cost, input, cached input, cache write, output, reasoning
+        Map<String, long[]> expected = new HashMap<>();
         try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
              Client client = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
                      .setPassword("").build()) {
@@ -90,11 +92,14 @@ class TopicSinkIT {
                 for (int i = 0; i < EVENTS; i++) {
                     PricedUsage p = priced(random, at.plusMillis(i * 10L));
                     UsageEvent e = p.getEvent();
-                    long[] t = expected.computeIfAbsent(e.getCustomerId() + "/" + e.getFeature(), k -> new long[4]);
+                    long[] t = expected.computeIfAbsent(e.getCustomerId() + "/" + e.getFeature(), k -> new long[7]);
                     t[0]++;
                     t[1] += p.getCost().getTotalNanos();
                     t[2] += e.getInputTokens();
-                    t[3] += e.getOutputTokens();
+                    t[3] += e.getCachedInputTokens();
+                    t[4] += e.getCacheWriteTokens();
+                    t[5] += e.getOutputTokens();
+                    t[6] += e.getReasoningTokens();
                     producer.send(new ProducerRecord<>(topic, e.getEventId().toString(), p));
                 }
             }
@@ -143,11 +148,15 @@ class TopicSinkIT {
 
             assertThat(count(client, "SELECT count() FROM " + db + ".usage_events")).as("raw rows, no FINAL")
                     .isEqualTo(EVENTS);
-            for (GenericRecord r : client.queryAll("SELECT customer_id, feature, count() AS n, sum(total_cost_nanos) "
-                    + "AS cost, sum(input_tokens) AS input, sum(output_tokens) AS output FROM " + db
-                    + ".usage_events GROUP BY customer_id, feature")) {
+            List<GenericRecord> groups = client.queryAll("SELECT customer_id, feature, count() AS n, "
+                    + "sum(total_cost_nanos) AS cost, sum(input_tokens) AS input, sum(cached_input_tokens) AS cached, "
+                    + "sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, "
+                    + "sum(reasoning_tokens) AS reasoning FROM " + db + ".usage_events GROUP BY customer_id, feature");
+            assertThat(groups).hasSize(expected.size());
+            for (GenericRecord r : groups) {
                 long[] t = expected.get(r.getString("customer_id") + "/" + r.getString("feature"));
-                assertThat(new long[] {r.getLong("n"), r.getLong("cost"), r.getLong("input"), r.getLong("output")})
+                assertThat(new long[] {r.getLong("n"), r.getLong("cost"), r.getLong("input"), r.getLong("cached"),
+                        r.getLong("cache_write"), r.getLong("output"), r.getLong("reasoning")})
                         .as(r.getString("customer_id") + "/" + r.getString("feature")).containsExactly(t);
             }
             long cost = expected.values().stream().mapToLong(t -> t[1]).sum();

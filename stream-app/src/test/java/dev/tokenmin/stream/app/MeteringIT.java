@@ -1,13 +1,22 @@
 package dev.tokenmin.stream.app;
 
+import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.avro.WindowKind;
+import dev.tokenmin.clickhouse.migration.MigrationRunner;
+import dev.tokenmin.clickhouse.migration.Migrations;
+import dev.tokenmin.clickhouse.report.Report;
+import dev.tokenmin.clickhouse.report.Reports;
+import dev.tokenmin.clickhouse.sink.TopicSink;
+import dev.tokenmin.clickhouse.sink.UsageRows;
 import dev.tokenmin.localstack.Stack;
 import dev.tokenmin.localstack.junit.LocalStackExtension;
 import dev.tokenmin.localstack.junit.TestNames;
+import dev.tokenmin.schemas.NanoUsd;
 import dev.tokenmin.schemas.scope.ScopeKey;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import dev.tokenmin.stream.errors.DeadLetterHandlers;
@@ -200,6 +209,9 @@ class MeteringIT {
                     .anyMatch(m -> m.contains("input_tokens: must not be negative"));
             assertThat(DeadLetterHandlers.counter("undecodable").get() - undecodableBefore).isEqualTo(1);
 
+            // ClickHouse, fed by the real sink from the priced topic, reports the same month totals per customer.
+            reportsMatch(run, names, expected);
+
             // Readiness and the meters operators scrape.
             assertThat(run.get(first, "/readyz").statusCode()).isEqualTo(200);
             String metrics = run.get(first, "/metrics").body();
@@ -222,6 +234,43 @@ class MeteringIT {
                     assertThat(body.get("requests").asLong()).as(key).isEqualTo(expected.get(key).requests);
                 }
             }
+        }
+    }
+
+    private static void reportsMatch(RunningApp run, TestNames names, Map<String, Totals> expected)
+            throws Exception {
+        String db = names.database();
+        try (Client client = new Client.Builder().addEndpoint(run.stack.clickHouseUrl()).setUsername("default")
+                .setPassword("").build()) {
+            new MigrationRunner(client, MigrationRunner.Settings.of(db)).migrate(Migrations.bundled());
+            TopicSink<PricedUsage> sink = new TopicSink<>(client, new TopicSink.Settings(run.topics.priced(), db,
+                    "usage_events", 50_000, Duration.ofMillis(500)), Map.of("bootstrap.servers",
+                    run.stack.kafkaBootstrapServers(), "group.id", names.applicationId("sink")),
+                    ConfluentAvroSerde.of(PricedUsage.class, run.registry, false).deserializer(), UsageRows::write);
+            Thread t = Thread.ofPlatform().start(sink);
+            try {
+                await().atMost(Duration.ofMinutes(2)).until(() -> sink.counts().rows().get() >= EVENTS);
+            } finally {
+                sink.close();
+                t.join(30_000);
+            }
+            Map<String, String> fromStream = new HashMap<>();
+            expected.forEach((key, totals) -> {
+                if (key.startsWith("customer:") && !key.contains("/") && key.contains("|MONTH|")) {
+                    String customer = key.substring("customer:".length(), key.indexOf('|'));
+                    String month = key.substring(key.lastIndexOf('|') + 1, key.lastIndexOf('|') + 11);
+                    fromStream.put(month + " " + customer, totals.requests + " " + NanoUsd.format(totals.cost));
+                }
+            });
+            Map<String, String> fromReport = new HashMap<>();
+            for (List<String> row : new Reports(client, db).run(Report.CUSTOMER, Instant.parse("2026-01-01T00:00:00Z"),
+                    null, 10)) {
+                fromReport.put(row.get(0) + " " + row.get(1), row.get(2) + " " + row.get(3));
+            }
+            assertThat(fromReport).as("the customer report against the stream app's month totals")
+                    .isEqualTo(fromStream);
+            System.out.printf("[MeteringIT] ClickHouse's customer report equals the stream app's totals for all %d "
+                    + "customers%n", fromReport.size());
         }
     }
 
