@@ -107,7 +107,7 @@ public final class SinkMain implements Callable<Integer> {
                     ConfluentAvroSerde.of(ThrottleDecision.class, registry, false).deserializer(),
                     AuditRows::decision));
             sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.prices", Topics.PRICES),
-                    database, "prices", rows, Duration.ofMillis(ms)), group(kafka, group, "prices"),
+                    database, "prices" + suffix, rows, Duration.ofMillis(ms)), group(kafka, group, "prices"),
                     ConfluentAvroSerde.of(PriceEntry.class, registry, false).deserializer(), AuditRows::price));
             sinks.forEach(sink -> sink.bindTo(meters));
             List<Thread> threads = sinks.stream().map(sink -> Thread.ofPlatform().name("sink").start(sink)).toList();

@@ -33,6 +33,26 @@ class StatementsTest {
     }
 
     @Test
+    void shouldRenderEveryBundledMigrationForOneNodeAndForACluster() {
+        Map<String, String> single = Map.of("ON_CLUSTER", "", "REPLICATED", "", "CLUSTER", "", "TTL_DAYS", "400",
+                "DATABASE", "tokenmin");
+        Map<String, String> cluster = Map.of("ON_CLUSTER", "ON CLUSTER `main`", "REPLICATED", "Replicated",
+                "CLUSTER", "main", "TTL_DAYS", "400", "DATABASE", "tokenmin");
+        int onOneNode = 0;
+        int onCluster = 0;
+        for (Migration m : Migrations.bundled()) {
+            List<String> local = Statements.of(m.sql(), single, false);
+            List<String> clustered = Statements.of(m.sql(), cluster, true);
+            assertThat(local).noneMatch(s -> s.contains("Distributed") || s.contains("_all"));
+            assertThat(clustered).allMatch(s -> !s.startsWith("CREATE") || s.contains("ON CLUSTER `main`"));
+            onOneNode += local.size();
+            onCluster += clustered.size();
+        }
+        // V005 and V006 only add statements on a cluster: six Distributed tables and six views over them.
+        assertThat(onCluster - onOneNode).isEqualTo(12);
+    }
+
+    @Test
     void shouldNameAnUnknownPlaceholder() {
         assertThatThrownBy(() -> Statements.of("SELECT ${NOPE}", Map.of(), false))
                 .hasMessageContaining("unknown placeholder ${NOPE}");
