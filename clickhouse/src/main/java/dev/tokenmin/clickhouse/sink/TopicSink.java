@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -143,12 +144,14 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
         consumer.subscribe(List.of(settings.topic()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                partitions.forEach(batches::remove); // uncommitted: the next owner reads them again
+                partitions.forEach(tp -> {
+                    batches.remove(tp); // uncommitted: the next owner reads them again
+                    intents.remove(tp);
+                });
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                intents.clear();
                 consumer.committed(new HashSet<>(partitions)).forEach((tp, om) -> {
                     if (om != null && om.metadata() != null && om.metadata().startsWith(INTENT)) {
                         intents.put(tp, Long.parseLong(om.metadata().substring(INTENT.length())));
@@ -185,13 +188,20 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
 
     private void flush(TopicPartition tp) {
         Batch b = batches.remove(tp);
-        if (b.intendedEnd == null) {
-            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.first, INTENT + b.last)));
-        }
         String token = tp.topic() + "-" + tp.partition() + "-" + b.first + "-" + b.last;
-        insert(b.rows, token);
-        afterInsert.run();
-        consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1, "")));
+        try {
+            if (b.intendedEnd == null) {
+                consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.first, INTENT + b.last)));
+            }
+            insert(b.rows, token);
+            afterInsert.run();
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1, "")));
+        } catch (CommitFailedException e) {
+            // The partition moved to another sink during this batch; it re-forms the batch from the intent.
+            LOG.warn("batch {} not committed: the partition was reassigned; its new owner repeats it under the same "
+                    + "token", token);
+            return;
+        }
         counts.rows().addAndGet(b.rows.size());
         counts.batches().incrementAndGet();
         counts.lastBatchMs().set((System.nanoTime() - b.startedAt) / 1_000_000);
