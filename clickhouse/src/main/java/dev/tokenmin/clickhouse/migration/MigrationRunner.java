@@ -30,9 +30,10 @@ import java.util.concurrent.TimeoutException;
  * runner and broken, with a warning.
  * <p>
  * Migrations are written to be re-runnable ({@code IF NOT EXISTS}), so one that a crash interrupted halfway runs
- * again in full. {@code ${ON_CLUSTER}}, {@code ${REPLICATED}}, {@code ${CLUSTER}}, {@code ${DATABASE}} and
- * {@code ${TTL_DAYS}} are filled from the settings: on a cluster every table is created {@code ON CLUSTER} with a
- * {@code Replicated*} engine, and the statements marked {@code ${CLUSTER_ONLY}} add the Distributed tables.
+ * again in full. {@code ${ON_CLUSTER}}, {@code ${REPLICATED}}, {@code ${CLUSTER}}, {@code ${ALL}},
+ * {@code ${DATABASE}} and {@code ${TTL_DAYS}} are filled from the settings: on a cluster every table is created
+ * {@code ON CLUSTER} with a {@code Replicated*} engine, the statements marked {@code ${CLUSTER_ONLY}} add the
+ * Distributed {@code *_all} tables, and readers name tables with {@code ${ALL}} to read those.
  */
 public final class MigrationRunner {
 
@@ -111,6 +112,7 @@ public final class MigrationRunner {
                     "REPLICATED", settings.cluster() == null ? "" : "Replicated",
                     "TTL_DAYS", Integer.toString(settings.ttlDays()),
                     "CLUSTER", settings.cluster() == null ? "" : settings.cluster(),
+                    "ALL", settings.cluster() == null ? "" : "_all",
                     "DATABASE", settings.database());
             List<Integer> done = new ArrayList<>();
             for (Migration m : known.values()) {
