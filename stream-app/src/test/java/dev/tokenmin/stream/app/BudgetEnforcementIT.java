@@ -106,11 +106,10 @@ class BudgetEnforcementIT {
                 await().atMost(Duration.ofSeconds(30))
                         .until(() -> run.get(app, "/v1/budgets/b-ladder").statusCode() == 200);
 
-                for (int i = 0; i < 12; i++) {
+                for (int i = 0; i < 12; i++) { // spend only grows, so the steps come in order whatever the partitions
                     send(producer, run.topics.usage(), oneDollar("acme", "alice"));
-                    producer.flush();
-                    Thread.sleep(50);
                 }
+                producer.flush();
                 String alice = "customer:acme/user:alice";
                 await().atMost(Duration.ofSeconds(30)).until(() -> seen.getOrDefault(alice, List.of()).size() >= 3);
                 assertThat(seen.get(alice)).containsExactly(ThrottleAction.DOWNGRADE, ThrottleAction.LIMIT_CONTEXT,
@@ -174,7 +173,7 @@ class BudgetEnforcementIT {
                         e.setInputTokens(random.nextInt(4_000));
                         send(load, run.topics.usage(), e);
                     }
-                    Thread.sleep(50);
+                    Thread.sleep(50); // paces the offered load: BACKGROUND_PER_50_MS events every 50 ms
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -185,7 +184,7 @@ class BudgetEnforcementIT {
             for (int i = 0; i < CROSSINGS; i++) {
                 sentAt[i] = System.currentTimeMillis();
                 send(producer, run.topics.usage(), oneDollar("lat", "u" + i));
-                Thread.sleep(20);
+                Thread.sleep(20); // paces the crossings, so each latency is measured on its own
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> arrivedAt.keySet().stream()
                     .filter(k -> k.startsWith("customer:lat/")).count() == CROSSINGS);
