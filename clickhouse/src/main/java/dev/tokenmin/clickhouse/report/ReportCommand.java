@@ -94,9 +94,7 @@ public final class ReportCommand implements Callable<Integer> {
             System.err.println("tokenmin report: --since: " + e.getMessage());
             return 2;
         }
-        Map<String, String> props = new HashMap<>(Settings.fromEnvironment(env));
-        props.putAll(overrides);
-        Settings s = new Settings(props);
+        Settings s = new Settings(Settings.layered(null, env, overrides));
         String url = s.required("clickhouse.url");
         try {
             s.throwIfAny("report");

@@ -24,9 +24,7 @@ public record ClientSettings(String bootstrapServers, String schemaRegistryUrl, 
      */
     public static ClientSettings of(Map<String, String> env, Map<String, String> overrides, String defaultTopic,
                                     String command) {
-        Map<String, String> props = new HashMap<>(Settings.fromEnvironment(env));
-        props.putAll(overrides);
-        Settings s = new Settings(props);
+        Settings s = new Settings(Settings.layered(null, env, overrides));
         String bootstrap = s.required("bootstrap.servers");
         String registry = s.required("schema.registry.url");
         s.throwIfAny(command);
