@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -63,7 +65,9 @@ public final class LocalStack implements Stack {
         this.clickHouse = clickHouse;
         this.services = List.copyOf(services);
         this.shutdownHook = Thread.ofPlatform().name("local-stack-shutdown").unstarted(this::stopAll);
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (config.stopOnJvmExit()) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
     }
 
     /**
@@ -71,17 +75,30 @@ public final class LocalStack implements Stack {
      * naming the service and its log.
      */
     public static LocalStack start(LocalStackConfig config) {
+        return start(config, service -> { });
+    }
+
+    /**
+     * The same, telling {@code ready} about each service as soon as it is ready (on the thread that started it),
+     * for a caller that shows start-up progress.
+     */
+    public static LocalStack start(LocalStackConfig config, Consumer<Service> ready) {
         BuildInfo build = BuildInfo.load();
         Path work = config.workDir().toAbsolutePath();
         Duration timeout = config.startTimeout();
         try (ExecutorService starter = Executors.newThreadPerTaskExecutor(
                 Thread.ofPlatform().name("local-stack-start-", 0).factory())) {
             Future<Timed<KafkaBroker>> kafka = starter.submit(() -> timed(
-                    () -> KafkaBroker.start(work.resolve("kafka"), build, timeout)));
+                    () -> KafkaBroker.start(work.resolve("kafka"), build, timeout),
+                    (k, took) -> ready.accept(new Service(KafkaBroker.SERVICE, k.bootstrapServers(), k.pid(), k.log(),
+                            took))));
             Future<Timed<ApicurioRegistry>> registry = starter.submit(() -> timed(
-                    () -> ApicurioRegistry.start(work.resolve("registry"), build, timeout)));
+                    () -> ApicurioRegistry.start(work.resolve("registry"), build, timeout),
+                    (r, took) -> ready.accept(new Service(ApicurioRegistry.SERVICE, r.ccompatUrl(), r.pid(), r.log(),
+                            took))));
             Future<Timed<ClickHouseServer>> clickHouse = starter.submit(() -> timed(
-                    () -> ClickHouseServer.start(work.resolve("clickhouse"), build, timeout)));
+                    () -> ClickHouseServer.start(work.resolve("clickhouse"), build, timeout),
+                    (c, took) -> ready.accept(new Service(ClickHouseServer.SERVICE, c.url(), c.pid(), c.log(), took))));
 
             List<AutoCloseable> started = new ArrayList<>();
             List<RuntimeException> failures = new ArrayList<>();
@@ -139,7 +156,9 @@ public final class LocalStack implements Stack {
     @Override
     public void close() {
         try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            if (config.stopOnJvmExit()) {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
         } catch (IllegalStateException e) {
             // The JVM is already shutting down; the hook runs stopAll itself.
         }
@@ -166,10 +185,12 @@ public final class LocalStack implements Stack {
     private record Timed<T>(T value, Duration took) {
     }
 
-    private static <T> Timed<T> timed(Supplier<T> start) {
+    private static <T> Timed<T> timed(Supplier<T> start, BiConsumer<T, Duration> ready) {
         long t0 = System.nanoTime();
         T value = start.get();
-        return new Timed<>(value, Duration.ofNanos(System.nanoTime() - t0));
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        ready.accept(value, took);
+        return new Timed<>(value, took);
     }
 
     private static <T extends AutoCloseable> Timed<T> await(Future<Timed<T>> future, List<AutoCloseable> started,

@@ -78,7 +78,7 @@ public final class LocalStackCommand {
                 long t0 = System.nanoTime();
                 LocalStack stack;
                 try {
-                    stack = LocalStack.start(new LocalStackConfig(dir, startTimeout, false));
+                    stack = LocalStack.start(new LocalStackConfig(dir, startTimeout, false, true));
                 } catch (ServiceStartException e) {
                     System.err.println("local-stack: " + e.getMessage());
                     return 1;

@@ -22,6 +22,8 @@ import java.util.function.BooleanSupplier;
 public final class ChildProcess implements AutoCloseable {
 
     private static final Duration POLL = Duration.ofMillis(100);
+    /** util-linux's setsid, where the system has it (it execs in place: the child keeps the pid we know). */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private final String service;
     private final Process process;
@@ -48,6 +50,11 @@ public final class ChildProcess implements AutoCloseable {
     public static ChildProcess startJava(String service, List<String> jvmArgs, Path workDir, Path log,
                                          Map<String, String> env) {
         List<String> command = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            // A session of its own: Ctrl-C at the terminal signals this JVM only, which stops its services in
+            // order (a caller may still need them to finish its work); the watchdog covers this JVM dying.
+            command.add(SETSID.toString());
+        }
         command.add(javaExecutable().toString());
         command.add("-javaagent:" + WatchdogAgentJar.path());
         command.addAll(jvmArgs);
@@ -64,7 +71,7 @@ public final class ChildProcess implements AutoCloseable {
             builder.environment().putAll(env);
             return new ChildProcess(service, builder.start(), log);
         } catch (IOException e) {
-            throw new ServiceStartException(service, log, "cannot launch " + command.getFirst(), e);
+            throw new ServiceStartException(service, log, "cannot launch " + javaExecutable(), e);
         }
     }
 
