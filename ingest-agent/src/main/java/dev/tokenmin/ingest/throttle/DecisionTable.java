@@ -71,6 +71,18 @@ final class DecisionTable {
         return byScope.size();
     }
 
+    /** Every decision in force at {@code now}, strictest first. */
+    List<ThrottleDecision> allInForce(Instant now) {
+        List<ThrottleDecision> all = new ArrayList<>();
+        for (ThrottleDecision d : byScope.values()) {
+            if (inForce(d, now)) {
+                all.add(d);
+            }
+        }
+        all.sort(STRICTEST_FIRST);
+        return all;
+    }
+
     static boolean inForce(ThrottleDecision d, Instant now) {
         return d.getPeriodEnd() == null || d.getPeriodEnd().isAfter(now);
     }

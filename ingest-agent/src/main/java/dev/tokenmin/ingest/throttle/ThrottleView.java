@@ -102,6 +102,11 @@ public final class ThrottleView implements AutoCloseable {
         return table.verdict(keyed.scopes(), clock.instant());
     }
 
+    /** Every decision in force now, over all scopes, strictest first (for an operator's view, not per request). */
+    public List<ThrottleDecision> decisionsInForce() {
+        return table.allInForce(clock.instant());
+    }
+
     /** Whether the view has read everything the topic held when it started. */
     public boolean isReady() {
         return ready.getCount() == 0;
