@@ -8,14 +8,14 @@ import java.math.BigDecimal;
 import java.util.List;
 
 /** A report's rows as an aligned table (numbers to the right), CSV (RFC 4180 quoting) or JSON (money as numbers). */
-final class TextTables {
+public final class TextTables {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TextTables() {
     }
 
-    static String aligned(List<String> header, List<Report.Column> columns, List<List<String>> rows) {
+    public static String aligned(List<String> header, List<Report.Column> columns, List<List<String>> rows) {
         int[] width = new int[header.size()];
         for (int i = 0; i < width.length; i++) {
             width[i] = header.get(i).length();

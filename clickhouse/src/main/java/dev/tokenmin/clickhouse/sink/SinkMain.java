@@ -2,10 +2,6 @@ package dev.tokenmin.clickhouse.sink;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.CompressionMethod;
-import dev.tokenmin.avro.Alert;
-import dev.tokenmin.avro.PriceEntry;
-import dev.tokenmin.avro.PricedUsage;
-import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
 import dev.tokenmin.http.HttpEndpoint;
@@ -15,7 +11,6 @@ import dev.tokenmin.schemas.Topics;
 import dev.tokenmin.schemas.config.Settings;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
-import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -27,9 +22,7 @@ import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -94,23 +87,11 @@ public final class SinkMain implements Callable<Integer> {
                 new MigrationRunner(client, MigrationRunner.Settings.of(database).withTtlDays(ttlDays)
                         .withCluster(cluster)).migrate(Migrations.bundled());
             }
-            List<TopicSink<?>> sinks = new ArrayList<>();
-            sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.priced", Topics.USAGE_PRICED),
-                    database, "usage_events" + suffix, rows, Duration.ofMillis(ms)), group(kafka, group, "usage_events"),
-                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write));
-            sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.alerts", Topics.ALERTS),
-                    database, "alerts" + suffix, rows, Duration.ofMillis(ms)), group(kafka, group, "alerts"),
-                    ConfluentAvroSerde.of(Alert.class, registry, false).deserializer(), AuditRows::alert));
-            sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.throttle", Topics.THROTTLE),
-                    database, "throttle_decisions" + suffix, rows, Duration.ofMillis(ms)),
-                    group(kafka, group, "throttle_decisions"),
-                    ConfluentAvroSerde.of(ThrottleDecision.class, registry, false).deserializer(),
-                    AuditRows::decision));
-            sinks.add(new TopicSink<>(client, new TopicSink.Settings(s.string("topic.prices", Topics.PRICES),
-                    database, "prices" + suffix, rows, Duration.ofMillis(ms)), group(kafka, group, "prices"),
-                    ConfluentAvroSerde.of(PriceEntry.class, registry, false).deserializer(), AuditRows::price));
-            sinks.forEach(sink -> sink.bindTo(meters));
-            List<Thread> threads = sinks.stream().map(sink -> Thread.ofPlatform().name("sink").start(sink)).toList();
+            Sinks sinks = Sinks.start(client, registry, kafka, new Sinks.SourceTopics(
+                    s.string("topic.priced", Topics.USAGE_PRICED), s.string("topic.alerts", Topics.ALERTS),
+                    s.string("topic.throttle", Topics.THROTTLE), s.string("topic.prices", Topics.PRICES)),
+                    new Sinks.Target(database, suffix, group, rows, Duration.ofMillis(ms)));
+            sinks.bindTo(meters);
             try (HttpEndpoint http = new HttpEndpoint("sink", s.string("http.host", "127.0.0.1"), port,
                     new Handler.Abstract() {
                         @Override
@@ -118,7 +99,7 @@ public final class SinkMain implements Callable<Integer> {
                             String path = request.getHttpURI().getPath();
                             Reply reply = switch (path) {
                                 case "/metrics" -> Reply.metrics(meters.scrape());
-                                case "/healthz" -> threads.stream().allMatch(Thread::isAlive)
+                                case "/healthz" -> sinks.alive()
                                         ? Reply.json(200, Reply.object().put("status", "up"))
                                         : Reply.error(503, "a sink thread stopped; see the log");
                                 default -> Reply.error(404, "no such endpoint: " + path);
@@ -131,21 +112,12 @@ public final class SinkMain implements Callable<Integer> {
                         + http.uri() + "/metrics");
                 CountDownLatch stopped = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
-                    sinks.forEach(TopicSink::close);
+                    sinks.close();
                     stopped.countDown();
                 }));
                 stopped.await();
-                for (Thread t : threads) {
-                    t.join(30_000);
-                }
             }
         }
         return 0;
-    }
-
-    private static Map<String, Object> group(Map<String, Object> kafka, String prefix, String table) {
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.put("group.id", prefix + "-" + table);
-        return props;
     }
 }
