@@ -16,8 +16,9 @@ import java.util.List;
 /** Renders a {@link Snapshot} as the lines of the live view, at most {@value #WIDTH} characters wide. */
 public final class Screen {
 
-    static final int WIDTH = 110;
+    static final int WIDTH = 120;
     private static final int TABLE_ROWS = 6;
+    private static final int ALERT_ROWS = 4;
     private static final DateTimeFormatter SIM = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(
             ZoneOffset.UTC);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -60,9 +61,12 @@ public final class Screen {
         if (s.alerts().isEmpty()) {
             out.add("  none");
         }
-        for (AlertLine a : s.alerts()) {
-            out.add(fit(String.format("  %s %-8s %-16s %-28s %s", CLOCK.format(a.raisedAt()), a.severity(), a.kind(),
-                    a.scope(), a.summary())));
+        for (AlertLine a : s.alerts().stream().limit(ALERT_ROWS).toList()) {
+            out.add(fit(String.format("  %s %-8s %-16s %s", CLOCK.format(a.raisedAt()), a.severity(), a.kind(),
+                    a.scope())));
+            String summary = a.summary().startsWith(a.scope() + ": ") ? a.summary().substring(a.scope().length() + 2)
+                    : a.summary();
+            out.add(fit("      " + summary));
         }
         out.add("");
         out.add("scenario (simulated time from the start)");

@@ -149,8 +149,8 @@ public final class Pipeline {
             deleteRecursively(work.resolve("state"));
             deleteRecursively(work.resolve("spool"));
             progress.note("Using Kafka " + endpoints.kafkaBootstrapServers() + ", registry "
-                    + endpoints.schemaRegistryUrl() + ", ClickHouse " + endpoints.clickHouseUrl() + "; this run's topics"
-                    + " end in " + names.topics().usage().substring("tokenmin.usage.v1".length()) + ", its database is "
+                    + endpoints.schemaRegistryUrl() + ", ClickHouse " + endpoints.clickHouseUrl()
+                    + "; this run's topics end in " + names.topics().usage().substring("tokenmin.usage.v1".length()) + ", its database is "
                     + names.database());
         }
         Map<String, Object> kafka = new LinkedHashMap<>();
@@ -165,8 +165,8 @@ public final class Pipeline {
             List<String> created = TopicAdmin.createMissing(kafka, names.topics(), options.partitions());
             return created.size() + " created, " + options.partitions() + " partitions each";
         });
-        progress.step("prices", () -> "catalog " + PricePublisher.publish(PriceCatalog.bundled(), names.topics().prices(),
-                kafka, endpoints.schemaRegistryUrl()));
+        progress.step("prices", () -> "catalog " + PricePublisher.publish(PriceCatalog.bundled(),
+                names.topics().prices(), kafka, endpoints.schemaRegistryUrl()));
         Client clickHouse = new Client.Builder().addEndpoint(endpoints.clickHouseUrl())
                 .setUsername(System.getenv().getOrDefault("TOKENMIN_CLICKHOUSE_USER", "default"))
                 .setPassword(System.getenv().getOrDefault("TOKENMIN_CLICKHOUSE_PASSWORD", "")).build();
@@ -179,7 +179,8 @@ public final class Pipeline {
 
         StreamApp app = progress.step("stream app", () -> startStreamApp(work, endpoints, names),
                 a -> a.uri() + " (exactly-once, running)");
-        SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(endpoints.schemaRegistryUrl()));
+        SchemaRegistryClient registry = new SchemaRegistryClient(
+                SchemaRegistryConfig.of(endpoints.schemaRegistryUrl()));
         running.push(registry);
         Sinks sinks = progress.step("clickhouse sink", () -> {
             Sinks started = Sinks.start(clickHouse, registry, kafka, names.sinkTopics(), new Sinks.Target(
@@ -321,7 +322,8 @@ public final class Pipeline {
                         .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(b))).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() / 100 != 2) {
-                    throw new IllegalStateException("budget " + id + " refused: HTTP " + r.statusCode() + " " + r.body());
+                    throw new IllegalStateException("budget " + id + " refused: HTTP " + r.statusCode() + " "
+                            + r.body());
                 }
                 ids.add(id);
             }

@@ -60,10 +60,12 @@ public final class PipelineMain implements Callable<Integer> {
             + "~/.local/share/tokenmin/up); a run starts from empty data.")
     Path workDir;
 
-    @Option(names = "--partitions", defaultValue = "3", description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", defaultValue = "3",
+            description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--plain", description = "No full-screen view: a summary line every 5 s (also when not a terminal).")
+    @Option(names = "--plain",
+            description = "No full-screen view: a summary line every 5 s (also when not a terminal).")
     boolean plain;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A stream app setting, e.g. --set "

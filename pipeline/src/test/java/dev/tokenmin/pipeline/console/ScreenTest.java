@@ -19,12 +19,14 @@ class ScreenTest {
     private static Snapshot snapshot() {
         return new Snapshot(Instant.parse("2026-11-22T17:42:10Z"), 240, Duration.ofSeconds(72),
                 Duration.ofMinutes(2), 9_812, 9_640, 37, 212, 88, 9_600, 9_500, 141.6, 139.2, 140.0,
-                List.of(new Spend("summarize", 1_903, 12_345_678_901L), new Spend("ticket-triage", 2_000, 605_000_000L)),
+                List.of(new Spend("summarize", 1_903, 12_345_678_901L),
+                        new Spend("ticket-triage", 2_000, 605_000_000L)),
                 List.of(new Spend("acme", 4_000, 20_125_000_000L)),
                 List.of(new Decision("BLOCK", "customer:acme/user:u-0042", "budget acme-u-0042-monthly: 100% of 15 USD"
                         + " per month, and a reason long enough to run past the edge of the screen for sure")),
                 List.of(new AlertLine(Instant.parse("2026-11-22T21:36:34Z"), "WARNING", "ANOMALY", "feature:summarize",
-                        "hour spend x2.5 its baseline: input tokens per request (context inflation) x4.0")), 6);
+                        "feature:summarize: hour spend x2.5 its baseline: input tokens per request"
+                                + " (context inflation) x4.0")), 6);
     }
 
     @Test
@@ -40,7 +42,9 @@ class ScreenTest {
         assertThat(screen).contains("summarize", "12.35", "0.61", "20.13");
         assertThat(screen).contains("throttle decisions in force (1)", "BLOCK", "customer:acme/user:u-0042",
                 "recent alerts (6)",
-                "21:36:34 WARNING  ANOMALY", "+4:00 summarize prompts grow 4x", "log: x");
+                "21:36:34 WARNING  ANOMALY          feature:summarize",
+                "\n      hour spend x2.5 its baseline: input tokens per request (context inflation) x4.0\n",
+                "+4:00 summarize prompts grow 4x", "log: x");
     }
 
     @Test
