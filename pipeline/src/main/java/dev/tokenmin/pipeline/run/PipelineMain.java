@@ -7,8 +7,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,6 +114,27 @@ public final class PipelineMain implements Callable<Integer> {
         }
         Path work = (workDir != null ? workDir : defaultWorkDir()).toAbsolutePath();
         Files.createDirectories(work);
+        try (FileChannel lockFile = FileChannel.open(work.resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock lock = tryLock(lockFile)) {
+            if (lock == null) {
+                System.err.println("tokenmin up: another run uses " + work + " (a run wipes its data); stop it or pass"
+                        + " --work-dir");
+                return 2;
+            }
+            return runLocked(work, external, startedAt);
+        }
+    }
+
+    /** The work dir's lock, or null when another run (in any process) holds it. */
+    private static FileLock tryLock(FileChannel file) throws IOException {
+        try {
+            return file.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    private int runLocked(Path work, StackEndpoints external, long startedAt) throws Exception {
         // Every component logs through slf4j-simple; on the screen those lines would tear the live view.
         System.setProperty("org.slf4j.simpleLogger.logFile", work.resolve("tokenmin.log").toString());
 

@@ -1,8 +1,13 @@
 package dev.tokenmin.pipeline.run;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,6 +24,15 @@ class PipelineMainTest {
         assertThat(run(Map.of(), "--kafka", "127.0.0.1:9092")).isEqualTo(2);
         assertThat(run(Map.of("TOKENMIN_BOOTSTRAP_SERVERS", "127.0.0.1:9092",
                 "TOKENMIN_CLICKHOUSE_URL", "http://127.0.0.1:8123"))).isEqualTo(2);
+    }
+
+    @Test
+    void aWorkDirInUseIsRefused(@TempDir Path work) throws Exception {
+        try (FileChannel file = FileChannel.open(work.resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = file.lock()) {
+            assertThat(held.isValid()).isTrue();
+            assertThat(run(Map.of(), "--work-dir", work.toString())).isEqualTo(2);
+        }
     }
 
     @Test
