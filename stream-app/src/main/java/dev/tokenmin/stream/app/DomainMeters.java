@@ -25,6 +25,9 @@ final class DomainMeters {
         counter(meters, "tokenmin.decisions", "throttle decisions published, lifts included",
                 MeteringCounters.DECISIONS);
         counter(meters, "tokenmin.alerts", "alerts raised", MeteringCounters.ALERTS);
+        MeteringCounters.watchSpend((feature, nanos) -> FunctionCounter.builder("tokenmin.spend.nanos", nanos,
+                AtomicLong::get).tag("feature", feature)
+                .description("spend priced, by feature (for dashboards; the ledger is ClickHouse)").register(meters));
         for (String reason : List.of("undecodable", "invalid")) {
             AtomicLong count = DeadLetterHandlers.counter(reason);
             FunctionCounter.builder("tokenmin.dead.lettered", count, AtomicLong::get).tag("reason", reason)

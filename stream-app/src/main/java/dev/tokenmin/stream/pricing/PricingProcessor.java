@@ -70,6 +70,7 @@ public final class PricingProcessor implements FixedKeyProcessor<String, UsageEv
             }
         } else {
             MeteringCounters.PRICED.incrementAndGet();
+            MeteringCounters.addSpend(record.value().getFeature(), priced.getCost().getTotalNanos());
         }
         context.forward(record.withValue(priced));
     }
