@@ -52,6 +52,9 @@ public final class SinkMain implements Callable<Integer> {
     @Option(names = "--no-migrate", description = "Do not run the migrations first.")
     private boolean noMigrate;
 
+    @Option(names = "--migrate-only", description = "Run the migrations, then exit (a deployment's migration job).")
+    private boolean migrateOnly;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new SinkMain()).execute(args));
     }
@@ -83,9 +86,14 @@ public final class SinkMain implements Callable<Integer> {
                 .setPassword(s.string("clickhouse.password", "")).compressClientRequest(true)
                 .compressionMethod(CompressionMethod.LZ4).build();
              SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(registryUrl))) {
-            if (!noMigrate) {
-                new MigrationRunner(client, MigrationRunner.Settings.of(database).withTtlDays(ttlDays)
-                        .withCluster(cluster)).migrate(Migrations.bundled());
+            if (!noMigrate || migrateOnly) {
+                MigrationRunner.Result applied = new MigrationRunner(client, MigrationRunner.Settings.of(database)
+                        .withTtlDays(ttlDays).withCluster(cluster)).migrate(Migrations.bundled());
+                if (migrateOnly) {
+                    System.err.println("tokenmin sink: migrations applied " + applied.applied() + ", "
+                            + applied.alreadyApplied() + " already applied");
+                    return 0;
+                }
             }
             Sinks sinks = Sinks.start(client, registry, kafka, new Sinks.SourceTopics(
                     s.string("topic.priced", Topics.USAGE_PRICED), s.string("topic.alerts", Topics.ALERTS),
