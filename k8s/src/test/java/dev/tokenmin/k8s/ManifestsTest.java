@@ -168,8 +168,8 @@ class ManifestsTest {
                         .doesNotEndWith(" ALL").doesNotContain("ALTER");
                 if (g.contains(" PREFIX ")) {
                     assertThat(g).as(user.getKey() + ": prefixed grants only on its own names")
-                            .matches(".* (tokenmin-stream-|tokenmin-stream|tokenmin-clickhouse-sink-|tokenmin-notifier-)"
-                                    + " PREFIX .*");
+                            .matches(".* (tokenmin-stream-|tokenmin-stream|tokenmin-clickhouse-sink-"
+                                    + "|tokenmin-notifier-) PREFIX .*");
                 }
             }
         }

@@ -67,9 +67,10 @@ public final class Sinks implements AutoCloseable {
         return s;
     }
 
-    private static <V extends SpecificRecord> TopicSink<V> sink(Client client, String topic, Target target, String table,
-                                         Map<String, Object> kafka, ConfluentAvroSerde<V> serde,
-                                         TopicSink.RowWriter<V> rows) {
+    private static <V extends SpecificRecord> TopicSink<V> sink(Client client, String topic, Target target,
+                                                                String table, Map<String, Object> kafka,
+                                                                ConfluentAvroSerde<V> serde,
+                                                                TopicSink.RowWriter<V> rows) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.put("group.id", target.groupPrefix() + "-" + table);
         return new TopicSink<>(client, new TopicSink.Settings(topic, target.database(), table + target.tableSuffix(),

@@ -32,6 +32,7 @@ import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.stream.app.StreamApp;
 import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.config.TopicNames;
 import dev.tokenmin.stream.kafka.TopicAdmin;
 import dev.tokenmin.stream.pricing.PriceCatalog;
 import dev.tokenmin.stream.pricing.PricePublisher;
@@ -150,8 +151,8 @@ public final class Pipeline {
             deleteRecursively(work.resolve("spool"));
             progress.note("Using Kafka " + endpoints.kafkaBootstrapServers() + ", registry "
                     + endpoints.schemaRegistryUrl() + ", ClickHouse " + endpoints.clickHouseUrl()
-                    + "; this run's topics end in " + names.topics().usage().substring("tokenmin.usage.v1".length()) + ", its database is "
-                    + names.database());
+                    + "; this run's topics end in " + names.topics().usage().substring(
+                            TopicNames.DEFAULT.usage().length()) + ", its database is " + names.database());
         }
         Map<String, Object> kafka = new LinkedHashMap<>();
         options.settings().forEach((k, v) -> {
