@@ -10,6 +10,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -52,7 +53,7 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
     private static final BigInteger MICROS = BigInteger.valueOf(1_000_000);
 
     /** The state stores it uses, by name. */
-    public record StoreNames(String state, String hourly, String daily) {
+    public record StoreNames(String state, String hourly, String daily, String contributors) {
     }
 
     private final StoreNames names;
@@ -61,6 +62,8 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
     private KeyValueStore<String, AnomalyState> states;
     private WindowStore<String, Bucket> hourly;
     private WindowStore<String, Bucket> daily;
+    /** Spend per model and per user of each open window: {@code dimension|H|start|m:model} (or {@code u:user}). */
+    private KeyValueStore<String, Long> contributors;
 
     public AnomalyDetector(StoreNames names, AnomalyConfig config) {
         this.names = names;
@@ -68,8 +71,8 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
     }
 
     /**
-     * The stores it needs: its per-dimension state, and closed hourly windows kept four weeks and a week (for the
-     * same hour of the week), closed daily windows kept for this month and the last.
+     * The stores it needs: its per-dimension state, the open windows' contributors, closed hourly windows kept four
+     * weeks and a week (for the same hour of the week), closed daily windows kept for this month and the last.
      */
     public static List<StoreBuilder<?>> storeBuilders(StoreNames names) {
         return List.of(
@@ -81,7 +84,9 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
                                 Duration.ofDays(36), Duration.ofMillis(HOUR), false), Serdes.String(), Bucket.serde()),
                 Stores.windowStoreBuilder(
                         Stores.persistentWindowStore(names.daily(),
-                                Duration.ofDays(70), Duration.ofMillis(DAY), false), Serdes.String(), Bucket.serde()));
+                                Duration.ofDays(70), Duration.ofMillis(DAY), false), Serdes.String(), Bucket.serde()),
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(names.contributors()), Serdes.String(), Serdes.Long()));
     }
 
     @Override
@@ -90,6 +95,7 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
         states = context.getStateStore(names.state());
         hourly = context.getStateStore(names.hourly());
         daily = context.getStateStore(names.daily());
+        contributors = context.getStateStore(names.contributors());
     }
 
     @Override
@@ -112,11 +118,13 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
             if (s.hour == null || hourStart > s.hour.start) {
                 if (s.hour != null) {
                     hourly.put(key, s.hour.totals, s.hour.start);
+                    forget(key, WindowKind.HOUR, s.hour.start);
                 }
                 s.hour = new AnomalyState.Window(hourStart, baseline(key, hourly, hourStart, HOUR, 24,
                         config.minHistoryHours() * HOUR, s.firstSeen));
             }
             s.hour.add(u);
+            contribute(key, WindowKind.HOUR, s.hour.start, u);
             judge(key, dimension, WindowKind.HOUR, s.hour, HOUR, record);
         }
 
@@ -127,16 +135,61 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
             if (s.day == null || dayStart > s.day.start) {
                 if (s.day != null) {
                     daily.put(key, s.day.totals, s.day.start);
+                    forget(key, WindowKind.DAY, s.day.start);
                 }
                 s.day = new AnomalyState.Window(dayStart, baseline(key, daily, dayStart, DAY, 7,
                         config.minHistoryDays() * DAY, s.firstSeen));
                 openMonth(key, s, dayStart);
             }
             s.day.add(u);
+            contribute(key, WindowKind.DAY, s.day.start, u);
             judge(key, dimension, WindowKind.DAY, s.day, DAY, record);
             judgeMonth(key, dimension, s, record);
         }
         states.put(key, s);
+    }
+
+    private static String prefix(String key, WindowKind kind, long start) {
+        return key + "|" + kind.name().charAt(0) + "|" + start + "|";
+    }
+
+    /** Adds the event's cost to its model's and its user's spend in the open window. */
+    private void contribute(String key, WindowKind kind, long start, ScopedUsage u) {
+        String prefix = prefix(key, kind, start);
+        add(prefix + "m:" + u.provider() + "/" + u.model(), u.costNanos());
+        if (u.userId() != null) {
+            add(prefix + "u:" + u.userId(), u.costNanos());
+        }
+    }
+
+    private void add(String contributor, long cost) {
+        Long before = contributors.get(contributor);
+        contributors.put(contributor, before == null ? cost : before + cost);
+    }
+
+    /** Per-model ({@code m:}) or per-user ({@code u:}) spend of an open window, by model or user. */
+    private Map<String, Long> contributors(String key, WindowKind kind, long start, String type) {
+        String prefix = prefix(key, kind, start) + type;
+        Map<String, Long> found = new HashMap<>();
+        try (KeyValueIterator<String, Long> it = contributors.prefixScan(prefix, Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                KeyValue<String, Long> kv = it.next();
+                found.put(kv.key.substring(prefix.length()), kv.value);
+            }
+        }
+        return found;
+    }
+
+    /** Drops a closed window's contributors. */
+    private void forget(String key, WindowKind kind, long start) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = contributors.prefixScan(prefix(key, kind, start),
+                Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        keys.forEach(contributors::delete);
     }
 
     private static void addLate(WindowStore<String, Bucket> history, String key, long start, ScopedUsage u) {
@@ -230,7 +283,8 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
         }
         w.fired = true;
         raise(record, Anomalies.alert(key, dimension, kind, w.start, w.start + size, w.totals,
-                w.baseline.medianCost(), ratio, w.baseline.windows(), w.baseline.sums(), w.modelCost, w.userCost,
+                w.baseline.medianCost(), ratio, w.baseline.windows(), w.baseline.sums(),
+                contributors(key, kind, w.start, "m:"), contributors(key, kind, w.start, "u:"),
                 Instant.ofEpochMilli(context.currentSystemTimeMs())));
     }
 
@@ -251,7 +305,8 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
         month.cost = soFar;
         raise(record, Anomalies.alert(key, dimension, WindowKind.MONTH, s.monthStart,
                 CalendarMonthWindows.monthOf(s.monthStart).end(), month, s.lastMonthSameDays, ratio, 0, null,
-                s.day.modelCost, s.day.userCost, Instant.ofEpochMilli(context.currentSystemTimeMs())));
+                contributors(key, WindowKind.DAY, s.day.start, "m:"), contributors(key, WindowKind.DAY, s.day.start,
+                        "u:"), Instant.ofEpochMilli(context.currentSystemTimeMs())));
     }
 
     private void raise(Record<String, ScopedUsage> record, Alert alert) {

@@ -8,19 +8,19 @@ import org.apache.kafka.common.serialization.Serdes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * A dimension's open windows (the current hour and day, UTC, and the month so far), each with the baseline it is
  * judged against, computed once when the window opened, and whether it already fired. Kept per dimension in one
- * state store entry; closed windows go to the history stores as {@link Bucket}s.
+ * state store entry, read and written for every event of the dimension, so it holds only fixed-size figures: the
+ * per-model and per-user spend of an open window ("top contributors") live in their own store, one small entry
+ * each ({@link AnomalyDetector}). Closed windows go to the history stores as {@link Bucket}s.
+ * <p>
+ * Format V2; V1 (which carried the contributor maps, up to 64 users per window) is still read, its maps dropped.
  */
 final class AnomalyState {
 
-    /** Users kept per open window for "top contributors"; past this the smallest is dropped (approximate). */
-    static final int MAX_USERS = 64;
+    static final byte V2 = 2;
 
     long firstSeen;
     Window hour;
@@ -31,12 +31,10 @@ final class AnomalyState {
     long lastMonthSameDays = -1;
     boolean monthFired;
 
-    /** An open window: its totals, per-model and per-user spend, its baseline (null: not judged), fired. */
+    /** An open window: its totals, its baseline (null: not judged), whether it fired. */
     static final class Window {
         long start;
         final Bucket totals = new Bucket();
-        final Map<String, Long> modelCost = new HashMap<>();
-        final Map<String, Long> userCost = new HashMap<>();
         Baseline baseline;
         boolean fired;
 
@@ -47,14 +45,6 @@ final class AnomalyState {
 
         void add(ScopedUsage u) {
             totals.add(u);
-            modelCost.merge(u.provider() + "/" + u.model(), u.costNanos(), Long::sum);
-            if (u.userId() != null) {
-                userCost.merge(u.userId(), u.costNanos(), Long::sum);
-                if (userCost.size() > MAX_USERS) {
-                    userCost.entrySet().stream().min(Map.Entry.comparingByValue(Comparator.naturalOrder()))
-                            .ifPresent(smallest -> userCost.remove(smallest.getKey()));
-                }
-            }
         }
     }
 
@@ -71,7 +61,7 @@ final class AnomalyState {
     }
 
     private void write(DataOutputStream out) throws IOException {
-        out.writeByte(InternalSerdes.V1);
+        out.writeByte(V2);
         out.writeLong(firstSeen);
         writeWindow(out, hour);
         writeWindow(out, day);
@@ -82,11 +72,15 @@ final class AnomalyState {
     }
 
     private static AnomalyState read(DataInputStream in) throws IOException {
-        InternalSerdes.version(in, "anomaly state");
+        byte version = in.readByte();
+        if (version != InternalSerdes.V1 && version != V2) {
+            throw new IOException("anomaly state: unknown format version " + version);
+        }
+        boolean maps = version == InternalSerdes.V1;
         AnomalyState s = new AnomalyState();
         s.firstSeen = in.readLong();
-        s.hour = readWindow(in);
-        s.day = readWindow(in);
+        s.hour = readWindow(in, maps);
+        s.day = readWindow(in, maps);
         s.monthStart = in.readLong();
         s.monthBeforeToday = in.readLong();
         s.lastMonthSameDays = in.readLong();
@@ -101,8 +95,6 @@ final class AnomalyState {
         }
         out.writeLong(w.start);
         w.totals.write(out);
-        writeMap(out, w.modelCost);
-        writeMap(out, w.userCost);
         out.writeBoolean(w.fired);
         out.writeBoolean(w.baseline != null);
         if (w.baseline != null) {
@@ -112,38 +104,30 @@ final class AnomalyState {
         }
     }
 
-    private static Window readWindow(DataInputStream in) throws IOException {
+    private static Window readWindow(DataInputStream in, boolean maps) throws IOException {
         if (!in.readBoolean()) {
             return null;
         }
         long start = in.readLong();
         Bucket totals = Bucket.read(in);
-        Map<String, Long> models = readMap(in);
-        Map<String, Long> users = readMap(in);
+        if (maps) {
+            skipMap(in);
+            skipMap(in);
+        }
         boolean fired = in.readBoolean();
         Baseline baseline = in.readBoolean() ? new Baseline(in.readLong(), in.readInt(), Bucket.read(in)) : null;
         Window w = new Window(start, baseline);
         w.totals.add(totals);
-        w.modelCost.putAll(models);
-        w.userCost.putAll(users);
         w.fired = fired;
         return w;
     }
 
-    private static void writeMap(DataOutputStream out, Map<String, Long> map) throws IOException {
-        out.writeInt(map.size());
-        for (Map.Entry<String, Long> e : map.entrySet()) {
-            out.writeUTF(e.getKey());
-            out.writeLong(e.getValue());
-        }
-    }
-
-    private static Map<String, Long> readMap(DataInputStream in) throws IOException {
+    /** A V1 contributor map: count, then (UTF key, long) pairs. */
+    private static void skipMap(DataInputStream in) throws IOException {
         int n = in.readInt();
-        Map<String, Long> map = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
-            map.put(in.readUTF(), in.readLong());
+            in.readUTF();
+            in.readLong();
         }
-        return map;
     }
 }

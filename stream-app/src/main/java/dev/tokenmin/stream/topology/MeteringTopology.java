@@ -118,7 +118,7 @@ public final class MeteringTopology {
     private static void anomalies(StreamsBuilder builder, StreamAppConfig config, StreamSerdes serdes,
                                   KStream<String, PricedUsage> priced) {
         AnomalyDetector.StoreNames stores = new AnomalyDetector.StoreNames(Names.ANOMALY_STATE_STORE,
-                Names.ANOMALY_HOURLY_STORE, Names.ANOMALY_DAILY_STORE);
+                Names.ANOMALY_HOURLY_STORE, Names.ANOMALY_DAILY_STORE, Names.ANOMALY_CONTRIBUTORS_STORE);
         AnomalyDetector.storeBuilders(stores).forEach(builder::addStateStore);
         AnomalyConfig anomaly = config.anomaly();
         priced.flatMap((eventId, p) -> {
@@ -132,7 +132,7 @@ public final class MeteringTopology {
                 .repartition(Repartitioned.with(Serdes.String(), InternalSerdes.scopedUsage())
                         .withName(Names.BY_DIMENSION))
                 .process(() -> new AnomalyDetector(stores, anomaly), Named.as(Names.ANOMALY_DETECTOR),
-                        stores.state(), stores.hourly(), stores.daily())
+                        stores.state(), stores.hourly(), stores.daily(), stores.contributors())
                 .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
                         .withName(Names.ANOMALY_DETECTOR + "-sink"));
     }

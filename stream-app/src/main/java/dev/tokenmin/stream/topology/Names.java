@@ -42,6 +42,7 @@ public final class Names {
     public static final String ANOMALY_STATE_STORE = "anomaly-state-store";
     public static final String ANOMALY_HOURLY_STORE = "anomaly-hourly-store";
     public static final String ANOMALY_DAILY_STORE = "anomaly-daily-store";
+    public static final String ANOMALY_CONTRIBUTORS_STORE = "anomaly-contributors-store";
 
     /** The aggregate processor and store of a window kind, e.g. {@code spend-hour} and {@code spend-hour-store}. */
     public static String spend(WindowKind kind) {

@@ -210,6 +210,15 @@ class AnomalyDetectionTest {
         assertThat(d.getCauses().getFirst().getFactor()).isEqualTo(AnomalyFactor.INPUT_TOKENS_PER_REQUEST);
         assertThat(d.getCauses().getFirst().getRatioMicros()).isBetween(5_000_000L, 7_000_000L);
         assertThat(raised.getFirst().getSummary()).contains("context inflation");
+        // Only u1 called, with one model, in the spiking hour: each is the whole of the window's spend so far.
+        assertThat(d.getTopContributors()).anySatisfy(c -> {
+            assertThat(c.getId()).isEqualTo("u1");
+            assertThat(c.getCostNanos()).isEqualTo(d.getCurrentNanos());
+        });
+        assertThat(d.getTopContributors()).anySatisfy(c -> {
+            assertThat(c.getId()).isEqualTo("openai/gpt-4.1-mini");
+            assertThat(c.getCostNanos()).isEqualTo(d.getCurrentNanos());
+        });
     }
 
     @Test
