@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  * concurrency and print what they measured. Figures go to docs/benchmarks.md by hand, with the command.
  */
 @Command(name = "load", mixinStandardHelpOptions = true,
-        subcommands = {CeilingLoad.class, EmitLoad.class, SidecarLoad.class, StreamLoad.class, ClickHouseLoad.class},
+        subcommands = {CeilingLoad.class, EmitLoad.class, SidecarLoad.class, StreamLoad.class, ClickHouseLoad.class,
+                PostgresLoad.class},
         description = "Runs a load harness against the real local stack and prints its figures.")
 public final class LoadMain implements Runnable {
 
