@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -40,6 +42,13 @@ final class ClickHouseLoad implements Callable<Integer> {
     @Option(names = "--sink-events", defaultValue = "500000", description = "Events through the sink (default: ${DEFAULT-VALUE}).")
     private int sinkEvents;
 
+    @Option(names = "--sinks", defaultValue = "1",
+            description = "Sink instances sharing the topic's 6 partitions (default: ${DEFAULT-VALUE}).")
+    private int sinks;
+
+    @Option(names = "--no-reports", description = "Measure the sink only.")
+    private boolean noReports;
+
     @Option(names = "--rows", defaultValue = "10000000", description = "Rows for the report latency (default: ${DEFAULT-VALUE}).")
     private long rows;
 
@@ -54,14 +63,16 @@ final class ClickHouseLoad implements Callable<Integer> {
              SchemaRegistryClient registry = new SchemaRegistryClient(
                      SchemaRegistryConfig.of(stack.schemaRegistryUrl()))) {
             sink(stack, client, registry);
-            reports(client);
+            if (!noReports) {
+                reports(client);
+            }
         }
         return 0;
     }
 
     private void sink(LocalStack stack, Client client, SchemaRegistryClient registry) throws Exception {
         new MigrationRunner(client, MigrationRunner.Settings.of("sinkload")).migrate(Migrations.bundled());
-        Harness.createTopic(stack, "load.priced", 3);
+        Harness.createTopic(stack, "load.priced", 6);
         SplittableRandom random = new SplittableRandom(9);
         try (KafkaProducer<String, PricedUsage> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                 stack.kafkaBootstrapServers(), "linger.ms", 10, "batch.size", 262_144), new StringSerializer(),
@@ -76,21 +87,27 @@ final class ClickHouseLoad implements Callable<Integer> {
                         .setUnpriced(false).setPricedAt(Instant.now()).build()));
             }
         }
-        TopicSink<PricedUsage> sink = new TopicSink<>(client, new TopicSink.Settings("load.priced", "sinkload",
-                "usage_events", 50_000, Duration.ofSeconds(1)), Map.of("bootstrap.servers",
-                stack.kafkaBootstrapServers(), "group.id", "sink-load"),
-                ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
+        List<TopicSink<PricedUsage>> all = new ArrayList<>();
+        for (int i = 0; i < sinks; i++) {
+            all.add(new TopicSink<>(client, new TopicSink.Settings("load.priced", "sinkload", "usage_events", 50_000,
+                    Duration.ofSeconds(1)), Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "group.id",
+                    "sink-load"), ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(),
+                    UsageRows::write));
+        }
         long start = System.nanoTime();
-        Thread t = Thread.ofPlatform().start(sink);
-        while (sink.counts().rows().get() < sinkEvents) {
-            Thread.sleep(100);
+        List<Thread> threads = all.stream().map(sink -> Thread.ofPlatform().start(sink)).toList();
+        while (all.stream().mapToLong(sink -> sink.counts().rows().get()).sum() < sinkEvents) {
+            Thread.sleep(100); // polling the sinks' progress
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        sink.close();
-        t.join(30_000);
+        all.forEach(TopicSink::close);
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
         System.out.printf("sink: %,d priced events from Kafka into usage_events in %.1f s: %,.0f rows/s "
-                        + "(%d batches of up to 50,000, exactly-once protocol, %d retries)%n", sinkEvents, seconds,
-                sinkEvents / seconds, sink.counts().batches().get(), sink.counts().retries().get());
+                        + "(%d sink(s), %d batches of up to 50,000, exactly-once protocol, %d retries)%n", sinkEvents,
+                seconds, sinkEvents / seconds, sinks, all.stream().mapToLong(x -> x.counts().batches().get()).sum(),
+                all.stream().mapToLong(x -> x.counts().retries().get()).sum());
     }
 
     private void reports(Client client) throws Exception {
