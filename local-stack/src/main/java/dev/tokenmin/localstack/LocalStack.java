@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * The real services on this machine, each a child process on 127.0.0.1 and free ports: a Kafka 4.3 broker in
@@ -170,15 +168,7 @@ public final class LocalStack implements Stack {
         closeQuietly(registry);
         closeQuietly(kafka);
         if (config.deleteOnClose()) {
-            deleteQuietly(config.workDir());
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not delete {}: {}", dir, e.toString());
+            Folders.deleteQuietly(config.workDir());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tokenmin.benchmarks.load;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.ingest.emit.EmitterConfig;
 import dev.tokenmin.ingest.emit.UsageEmitter;
+import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,7 +77,7 @@ final class EmitLoad implements Callable<Integer> {
                 }
             }
         } finally {
-            Harness.deleteQuietly(spool);
+            Folders.deleteQuietly(spool);
         }
         return 0;
     }

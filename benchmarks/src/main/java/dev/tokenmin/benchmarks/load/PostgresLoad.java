@@ -1,6 +1,7 @@
 package dev.tokenmin.benchmarks.load;
 
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.localstack.Folders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -83,8 +84,8 @@ final class PostgresLoad implements Callable<Integer> {
                 server.destroy();
                 server.waitFor(30, TimeUnit.SECONDS);
             }
-            Harness.deleteQuietly(data);
-            Harness.deleteQuietly(logs);
+            Folders.deleteQuietly(data);
+            Folders.deleteQuietly(logs);
         }
         return 0;
     }

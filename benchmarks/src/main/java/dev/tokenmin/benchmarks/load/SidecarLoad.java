@@ -2,6 +2,7 @@ package dev.tokenmin.benchmarks.load;
 
 import dev.tokenmin.ingest.sidecar.SidecarConfig;
 import dev.tokenmin.ingest.sidecar.SidecarServer;
+import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,7 +68,7 @@ final class SidecarLoad implements Callable<Integer> {
                 measure(sidecar, bodies, seconds, true);
             }
         } finally {
-            Harness.deleteQuietly(dir);
+            Folders.deleteQuietly(dir);
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.tokenmin.benchmarks.load;
 
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
@@ -131,7 +132,7 @@ final class StreamLoad implements Callable<Integer> {
                 printWhereTheTimeWent(app);
             }
         } finally {
-            Harness.deleteQuietly(state);
+            Folders.deleteQuietly(state);
         }
         return 0;
     }

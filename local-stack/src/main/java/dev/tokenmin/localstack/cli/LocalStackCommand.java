@@ -1,5 +1,6 @@
 package dev.tokenmin.localstack.cli;
 
+import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.localstack.LocalStackConfig;
 import dev.tokenmin.localstack.ServiceStartException;
@@ -7,20 +8,16 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code local-stack up}: starts the local stack, prints its endpoints and keeps it running until Ctrl-C (or for
@@ -71,7 +68,7 @@ public final class LocalStackCommand {
                 }
                 if (fresh) {
                     for (String service : new String[] {"kafka", "registry", "clickhouse"}) {
-                        deleteRecursively(dir.resolve(service));
+                        Folders.deleteRecursively(dir.resolve(service));
                     }
                 }
                 out.println("Starting Kafka, schema registry and ClickHouse in " + dir + " ...");
@@ -125,19 +122,5 @@ public final class LocalStackCommand {
             return base.resolve("tokenmin").resolve("local-stack");
         }
 
-        private static void deleteRecursively(Path dir) throws IOException {
-            if (!Files.exists(dir)) {
-                return;
-            }
-            try (Stream<Path> all = Files.walk(dir)) {
-                all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.delete(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
-        }
     }
 }

@@ -1,16 +1,15 @@
 package dev.tokenmin.localstack.clickhouse;
 
+import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.ServiceStartException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -95,7 +94,7 @@ public final class LibChdb {
                     "cannot unpack libchdb.so from " + tarball);
             Files.move(work.resolve("package/libchdb.so"), lib, StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            deleteRecursively(work);
+            Folders.deleteRecursively(work);
         }
     }
 
@@ -122,18 +121,4 @@ public final class LibChdb {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
-    }
 }

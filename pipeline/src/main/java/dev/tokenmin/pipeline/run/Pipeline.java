@@ -14,6 +14,7 @@ import dev.tokenmin.clickhouse.sink.Sinks;
 import dev.tokenmin.ingest.emit.EmitterConfig;
 import dev.tokenmin.ingest.sidecar.SidecarConfig;
 import dev.tokenmin.ingest.sidecar.SidecarServer;
+import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.localstack.LocalStackConfig;
 import dev.tokenmin.localstack.StackEndpoints;
@@ -41,7 +42,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,7 +55,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -63,7 +62,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * tokenmin end to end on one machine: the local stack (or existing services), the stream app, the ClickHouse sink,
@@ -147,8 +145,8 @@ public final class Pipeline {
         } else {
             endpoints = options.external();
             names = RunNames.isolated(Instant.now());
-            deleteRecursively(work.resolve("state"));
-            deleteRecursively(work.resolve("spool"));
+            Folders.deleteRecursively(work.resolve("state"));
+            Folders.deleteRecursively(work.resolve("spool"));
             progress.note("Using Kafka " + endpoints.kafkaBootstrapServers() + ", registry "
                     + endpoints.schemaRegistryUrl() + ", ClickHouse " + endpoints.clickHouseUrl()
                     + "; this run's topics end in " + names.topics().usage().substring(
@@ -251,7 +249,7 @@ public final class Pipeline {
     private StackEndpoints startLocalStack(Path work, Progress progress) throws IOException {
         Path dir = work.resolve("stack");
         for (String d : List.of("stack", "state", "spool")) {
-            deleteRecursively(work.resolve(d)); // every run starts from empty topics, state and ledger
+            Folders.deleteRecursively(work.resolve(d)); // every run starts from empty topics, state and ledger
         }
         progress.note("Starting Kafka, the schema registry and ClickHouse in " + dir + " ...");
         LocalStack stack = LocalStack.start(LocalStackConfig.in(dir).stoppedByCaller(),
@@ -394,18 +392,4 @@ public final class Pipeline {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
-    }
 }
