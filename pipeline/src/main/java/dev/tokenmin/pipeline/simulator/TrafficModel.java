@@ -26,10 +26,6 @@ import java.util.UUID;
  */
 public final class TrafficModel {
 
-    private static final int CHAT_TURNS_MIN = 2;
-    private static final int CHAT_TURNS_MAX = 8;
-    private static final int AGENT_STEPS_MIN = 3;
-    private static final int AGENT_STEPS_MAX = 12;
     private static final long CONTEXT_WINDOW = 200_000;
 
     private final World world;
@@ -86,8 +82,8 @@ public final class TrafficModel {
         for (Feature f : world.features()) {
             double perTask = switch (f.style()) {
                 case SINGLE -> 1;
-                case CHAT -> (CHAT_TURNS_MIN + CHAT_TURNS_MAX) / 2.0;
-                case AGENT -> (AGENT_STEPS_MIN + AGENT_STEPS_MAX) / 2.0;
+                case CHAT -> CHAT_SESSION.meanCalls();
+                case AGENT -> AGENT_SESSION.meanCalls();
             };
             calls += f.weight() * perTask;
             weights += f.weight();
@@ -159,11 +155,11 @@ public final class TrafficModel {
             Complexity complexity = pickComplexity(f);
             switch (f.style()) {
                 case CHAT -> {
-                    add(new Chat(random.split(), c, user, f, complexity), at);
+                    add(new Session(CHAT_SESSION, random.split(), c, user, f, complexity), at);
                     return null;
                 }
                 case AGENT -> {
-                    add(new AgentRun(random.split(), c, user, f, complexity), at);
+                    add(new Session(AGENT_SESSION, random.split(), c, user, f, complexity), at);
                     return null;
                 }
                 default -> {
@@ -212,77 +208,62 @@ public final class TrafficModel {
         return inflated ? scenario.inflationFactor() : 1;
     }
 
-    /** A chat: each turn sends the whole history, which the prompt cache serves but for the newest message. */
-    private final class Chat extends Source {
-        private final Customer customer;
-        private final String user;
-        private final Feature feature;
-        private final Complexity complexity;
-        private final String session;
-        private final int turns;
-        private int turn;
-        private long history;
+    /**
+     * How a session of calls unfolds: how many calls, what each call adds to the context after the first, how long
+     * between calls, and whether the calls share an agent run id.
+     */
+    private record SessionShape(String label, int minCalls, int maxCalls, int addedTokens, int minGapSeconds,
+                                int maxGapSeconds, boolean agentRun) {
 
-        Chat(SplittableRandom random, Customer customer, String user, Feature feature, Complexity complexity) {
-            super(random);
-            this.customer = customer;
-            this.user = user;
-            this.feature = feature;
-            this.complexity = complexity;
-            this.session = customer.id() + "-chat-" + Long.toHexString(random.nextLong() >>> 16);
-            this.turns = random.nextInt(CHAT_TURNS_MIN, CHAT_TURNS_MAX + 1);
-        }
-
-        @Override
-        Task emit() {
-            Instant at = next;
-            long added = turn == 0 ? around(feature.promptTokens()) : around(180);
-            long prompt = history + added;
-            long output = around(feature.outputTokens());
-            Task t = new Task(at, uuid(), Actor.BACKGROUND, customer.gateway(), customer.id(), user, feature, session,
-                    null, complexity, prompt, history, output, latency(output), fails());
-            history = prompt + output;
-            turn++;
-            next = turn < turns ? at.plus(between(20, 90)).plusMillis(t.latencyMs()) : null;
-            return t;
+        double meanCalls() {
+            return (minCalls + maxCalls) / 2.0;
         }
     }
 
+    /** A chat: each turn sends the whole history, which the prompt cache serves but for the newest message. */
+    private static final SessionShape CHAT_SESSION = new SessionShape("chat", 2, 8, 180, 20, 90, false);
     /** An agent run: each step sends the context so far plus the last tool result. */
-    private final class AgentRun extends Source {
+    private static final SessionShape AGENT_SESSION = new SessionShape("research", 3, 12, 1_500, 5, 20, true);
+
+    /** A chat or an agent run: each call resends the context so far (from the prompt cache) plus what is new. */
+    private final class Session extends Source {
+        private final SessionShape shape;
         private final Customer customer;
         private final String user;
         private final Feature feature;
         private final Complexity complexity;
         private final String session;
         private final String run;
-        private final int steps;
-        private int step;
+        private final int calls;
+        private int call;
         private long context;
 
-        AgentRun(SplittableRandom random, Customer customer, String user, Feature feature, Complexity complexity) {
+        Session(SessionShape shape, SplittableRandom random, Customer customer, String user, Feature feature,
+                Complexity complexity) {
             super(random);
+            this.shape = shape;
             this.customer = customer;
             this.user = user;
             this.feature = feature;
             this.complexity = complexity;
             String id = Long.toHexString(random.nextLong() >>> 16);
-            this.session = customer.id() + "-research-" + id;
-            this.run = "run-" + id;
-            this.steps = random.nextInt(AGENT_STEPS_MIN, AGENT_STEPS_MAX + 1);
+            this.session = customer.id() + "-" + shape.label() + "-" + id;
+            this.run = shape.agentRun() ? "run-" + id : null;
+            this.calls = random.nextInt(shape.minCalls(), shape.maxCalls() + 1);
         }
 
         @Override
         Task emit() {
             Instant at = next;
-            long added = step == 0 ? around(feature.promptTokens()) : around(1_500);
+            long added = call == 0 ? around(feature.promptTokens()) : around(shape.addedTokens());
             long prompt = Math.min(context + added, CONTEXT_WINDOW);
             long output = around(feature.outputTokens());
             Task t = new Task(at, uuid(), Actor.BACKGROUND, customer.gateway(), customer.id(), user, feature, session,
                     run, complexity, prompt, Math.min(context, prompt), output, latency(output), fails());
             context = prompt + output;
-            step++;
-            next = step < steps ? at.plus(between(5, 20)).plusMillis(t.latencyMs()) : null;
+            call++;
+            next = call < calls ? at.plus(between(shape.minGapSeconds(), shape.maxGapSeconds()))
+                    .plusMillis(t.latencyMs()) : null;
             return t;
         }
     }
