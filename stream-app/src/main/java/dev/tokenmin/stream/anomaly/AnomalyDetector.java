@@ -73,12 +73,13 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
     /**
      * The stores it needs: its per-dimension state, the open windows' contributors, closed hourly windows kept four
      * weeks and a week (for the same hour of the week), closed daily windows kept for this month and the last.
+     * The two written per event use Kafka Streams' record cache: one changelog record per key and commit.
      */
     public static List<StoreBuilder<?>> storeBuilders(StoreNames names) {
         return List.of(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(names.state()),
-                        Serdes.String(), AnomalyState.serde()),
+                        Serdes.String(), AnomalyState.serde()).withCachingEnabled(),
                 Stores.windowStoreBuilder(
                         Stores.persistentWindowStore(names.hourly(),
                                 Duration.ofDays(36), Duration.ofMillis(HOUR), false), Serdes.String(), Bucket.serde()),
@@ -86,7 +87,8 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
                         Stores.persistentWindowStore(names.daily(),
                                 Duration.ofDays(70), Duration.ofMillis(DAY), false), Serdes.String(), Bucket.serde()),
                 Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(names.contributors()), Serdes.String(), Serdes.Long()));
+                        Stores.persistentKeyValueStore(names.contributors()), Serdes.String(), Serdes.Long())
+                        .withCachingEnabled());
     }
 
     @Override

@@ -20,6 +20,8 @@ import dev.tokenmin.stream.budget.BudgetPublisher;
 import dev.tokenmin.stream.budget.BudgetState;
 import dev.tokenmin.stream.budget.Ladders;
 import dev.tokenmin.stream.spend.CalendarMonthWindows;
+import dev.tokenmin.stream.spend.LatestWindows;
+import dev.tokenmin.stream.spend.ScopeSpendProcessor;
 import dev.tokenmin.stream.topology.Names;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -65,7 +67,8 @@ import java.util.function.Supplier;
  * (once; a forwarded query that finds ownership moved answers 503, to be retried).
  * <ul>
  *   <li>{@code GET /v1/spend?scope=&window=minute|hour|day|month|session[&at=instant]}: the scope's spend in the
- *   window holding {@code at} (default now); zeros when nothing was spent.</li>
+ *   window holding {@code at} (default now); zeros when nothing was spent; a session scope has only
+ *   {@code window=session}.</li>
  *   <li>{@code GET /v1/budgets/status?scope=[&budget_id=]}: the scope's budgets with spent, limit, percent and the
  *   step reached in the current period, and the scope's decision in force.</li>
  *   <li>{@code GET /v1/budgets/{id}}: one budget's status; {@code PUT /v1/budgets/{id}} creates or changes it
@@ -157,6 +160,10 @@ public final class QueryApi extends Handler.Abstract {
         } catch (IllegalArgumentException e) {
             throw new InvalidUsageException("window", "one of minute, hour, day, month, session, was " + window);
         }
+        if (ScopeSpendProcessor.isSession(scope) && kind != WindowKind.SESSION) {
+            throw new InvalidUsageException("window", "session, the only window of a session scope (its whole life), "
+                    + "was " + window);
+        }
         Instant at = clock.instant();
         String atParam = params.getValue("at");
         if (atParam != null) {
@@ -195,9 +202,11 @@ public final class QueryApi extends Handler.Abstract {
                 start = Math.floorDiv(t, size) * size;
                 end = start + size;
             }
-            ReadOnlyWindowStore<String, SpendAggregate> windows = store(Names.spendStore(kind),
+            ReadOnlyKeyValueStore<String, LatestWindows> latest = store(Names.SPEND_LATEST_STORE,
+                    QueryableStoreTypes.keyValueStore());
+            ReadOnlyWindowStore<String, SpendAggregate> closed = store(Names.spendStore(kind),
                     QueryableStoreTypes.windowStore());
-            agg = windows.fetch(scope, start);
+            agg = ScopeSpendProcessor.window(latest.get(scope), kind, start, from -> closed.fetch(scope, from));
         }
         ObjectNode body = Reply.object().put("scope", scope).put("window", kind.name().toLowerCase(Locale.ROOT))
                 .put("window_start", Instant.ofEpochMilli(start).toString())

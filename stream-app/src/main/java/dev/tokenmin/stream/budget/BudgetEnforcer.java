@@ -7,7 +7,9 @@ import dev.tokenmin.avro.LadderStep;
 import dev.tokenmin.avro.LimitUnit;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.ThrottleDecision;
+import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.stream.alerts.Alerts;
+import dev.tokenmin.stream.spend.LatestWindows;
 import dev.tokenmin.stream.spend.ScopedUsage;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import dev.tokenmin.stream.topology.ScopeInput;
@@ -53,7 +55,8 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
     private static final Logger LOG = LoggerFactory.getLogger(BudgetEnforcer.class);
 
     /** The state stores it uses, by name. */
-    public record Stores(String budgets, String states, String decisions, String hourlySpend, String sessionSpend) {
+    public record Stores(String budgets, String states, String decisions, String latestSpend, String hourlySpend,
+                         String sessionSpend) {
     }
 
     private final Stores names;
@@ -62,6 +65,7 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
     private KeyValueStore<String, Budget> budgets;
     private KeyValueStore<String, BudgetState> states;
     private KeyValueStore<String, ThrottleDecision> decisions;
+    private KeyValueStore<String, LatestWindows> latest;
     private WindowStore<String, ValueAndTimestamp<SpendAggregate>> hourly;
     private KeyValueStore<String, ValueAndTimestamp<SpendAggregate>> sessions;
     /** The budgets store, by scope and id, in memory: every event asks for its scope's budgets. */
@@ -79,6 +83,7 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
         budgets = context.getStateStore(names.budgets());
         states = context.getStateStore(names.states());
         decisions = context.getStateStore(names.decisions());
+        latest = context.getStateStore(names.latestSpend());
         hourly = context.getStateStore(names.hourlySpend());
         sessions = context.getStateStore(names.sessionSpend());
         try (KeyValueIterator<String, Budget> all = budgets.all()) {
@@ -181,9 +186,16 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
             ValueAndTimestamp<SpendAggregate> total = sessions.get(scope);
             return total == null ? 0 : amount(b.getLimitUnit(), total.value());
         }
+        // The scope's latest hour is in its latest windows; the hours before it in the hourly store.
+        long from = period.start().toEpochMilli();
         long sum = 0;
-        try (WindowStoreIterator<ValueAndTimestamp<SpendAggregate>> hours = hourly.fetch(scope,
-                period.start().toEpochMilli(), now)) {
+        LatestWindows windows = latest.get(scope);
+        SpendAggregate latestHour = windows == null ? null : windows.get(WindowKind.HOUR);
+        if (latestHour != null && latestHour.getWindowStart().toEpochMilli() >= from
+                && latestHour.getWindowStart().toEpochMilli() <= now) {
+            sum = amount(b.getLimitUnit(), latestHour);
+        }
+        try (WindowStoreIterator<ValueAndTimestamp<SpendAggregate>> hours = hourly.fetch(scope, from, now)) {
             while (hours.hasNext()) {
                 sum = Math.addExact(sum, amount(b.getLimitUnit(), hours.next().value.value()));
             }

@@ -3,6 +3,7 @@ package dev.tokenmin.stream.serde;
 import dev.tokenmin.avro.ModelSpend;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.WindowKind;
+import dev.tokenmin.stream.spend.LatestWindows;
 import dev.tokenmin.stream.spend.ScopedUsage;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
@@ -71,6 +72,34 @@ public final class InternalSerdes {
     public static Serde<SpendAggregate> spendAggregate() {
         return Serdes.serdeFrom((topic, agg) -> agg == null ? null : encode(out -> writeSpend(out, agg)),
                 (topic, bytes) -> bytes == null ? null : decode(bytes, InternalSerdes::readSpend));
+    }
+
+    /** A scope's latest window of each calendar kind, in one state store entry. */
+    public static Serde<LatestWindows> latestWindows() {
+        return Serdes.serdeFrom((topic, w) -> w == null ? null : encode(out -> writeLatest(out, w)),
+                (topic, bytes) -> bytes == null ? null : decode(bytes, InternalSerdes::readLatest));
+    }
+
+    private static void writeLatest(DataOutputStream out, LatestWindows latest) throws IOException {
+        out.writeByte(V1);
+        for (WindowKind kind : LatestWindows.KINDS) {
+            SpendAggregate window = latest.get(kind);
+            out.writeBoolean(window != null);
+            if (window != null) {
+                writeSpend(out, window);
+            }
+        }
+    }
+
+    private static LatestWindows readLatest(DataInputStream in) throws IOException {
+        version(in, "latest windows");
+        LatestWindows latest = new LatestWindows();
+        for (int i = 0; i < LatestWindows.KINDS.size(); i++) {
+            if (in.readBoolean()) {
+                latest.set(readSpend(in));
+            }
+        }
+        return latest;
     }
 
     private static void writeSpend(DataOutputStream out, SpendAggregate a) throws IOException {
@@ -150,7 +179,7 @@ public final class InternalSerdes {
     }
 
     public static byte[] encode(Writer writer) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             writer.write(out);
         } catch (IOException e) {

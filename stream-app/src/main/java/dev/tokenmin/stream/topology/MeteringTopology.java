@@ -2,7 +2,6 @@ package dev.tokenmin.stream.topology;
 
 import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
-import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.schemas.scope.ScopeKey;
@@ -19,10 +18,10 @@ import dev.tokenmin.stream.dedup.DedupProcessor;
 import dev.tokenmin.stream.pricing.PricingProcessor;
 import dev.tokenmin.stream.serde.InternalSerdes;
 import dev.tokenmin.stream.serde.StreamSerdes;
-import dev.tokenmin.stream.spend.CalendarMonthWindows;
 import dev.tokenmin.stream.spend.LateEvents;
+import dev.tokenmin.stream.spend.LatestWindows;
+import dev.tokenmin.stream.spend.ScopeSpendProcessor;
 import dev.tokenmin.stream.spend.ScopedUsage;
-import dev.tokenmin.stream.spend.SpendAggregates;
 import dev.tokenmin.stream.usage.OccurredAtExtractor;
 import dev.tokenmin.stream.usage.ValidateProcessor;
 import org.apache.kafka.common.serialization.Serde;
@@ -34,25 +33,20 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.kstream.Window;
-import org.apache.kafka.streams.kstream.Windows;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * tokenmin's metering topology: usage events are validated (invalid ones to the dead-letter topic),
@@ -68,11 +62,8 @@ public final class MeteringTopology {
 
     /** How often the budget enforcer looks for decisions whose period has ended (wall clock). */
     public static final Duration LIFT_CHECK = Duration.ofSeconds(1);
-    /**
-     * How long hourly spend is kept: a month and its grace, because a budget created mid-month starts from the
-     * month's hourly totals so far.
-     */
-    static final Duration HOURLY_RETENTION = Duration.ofDays(35);
+    /** How often each changed scope's spend is published to the spend topic, at most (wall clock). */
+    public static final Duration PUBLISH_SPEND = Duration.ofSeconds(1);
 
     public static Topology build(StreamAppConfig config, StreamSerdes serdes) {
         // The app's own settings, so that explicit naming of every internal topic and store is enforced here.
@@ -102,7 +93,7 @@ public final class MeteringTopology {
                         .withName(Names.UNPRICED_ALERTS + "-sink"));
 
         KStream<String, ScopeInput> byScope = byScope(builder, config, serdes, priced);
-        spend(config, serdes, byScope.filter((scope, in) -> in.isUsage(), Named.as(Names.USAGE_ONLY))
+        spend(builder, config, serdes, byScope.filter((scope, in) -> in.isUsage(), Named.as(Names.USAGE_ONLY))
                 .mapValues(ScopeInput::usage, Named.as(Names.USAGE_ONLY + "-values")));
         budgets(builder, config, serdes, byScope);
         if (!config.anomaly().dimensions().isEmpty()) {
@@ -177,11 +168,12 @@ public final class MeteringTopology {
         builder.addStateStore(keyValueStore(Names.BUDGETS_STORE, serdes.budget()));
         builder.addStateStore(keyValueStore(Names.BUDGET_STATE_STORE, BudgetState.serde()));
         builder.addStateStore(keyValueStore(Names.DECISIONS_STORE, serdes.decision()));
+        ScopeSpendProcessor.StoreNames spend = spendStores();
         BudgetEnforcer.Stores stores = new BudgetEnforcer.Stores(Names.BUDGETS_STORE, Names.BUDGET_STATE_STORE,
-                Names.DECISIONS_STORE, Names.spendStore(WindowKind.HOUR), Names.spendStore(WindowKind.SESSION));
+                Names.DECISIONS_STORE, spend.latest(), spend.closed().get(WindowKind.HOUR), spend.sessions());
         KStream<String, BudgetOutcome> outcomes = byScope.process(() -> new BudgetEnforcer(stores, LIFT_CHECK),
                 Named.as(Names.BUDGET_ENFORCER), stores.budgets(), stores.states(), stores.decisions(),
-                stores.hourlySpend(), stores.sessionSpend());
+                stores.latestSpend(), stores.hourlySpend(), stores.sessionSpend());
         outcomes.filter((scope, o) -> o.isAlert(), Named.as(Names.BUDGET_ALERTS))
                 .mapValues(BudgetOutcome::alert, Named.as(Names.BUDGET_ALERTS + "-values"))
                 .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
@@ -193,70 +185,29 @@ public final class MeteringTopology {
     }
 
     /**
-     * Spend per scope over tumbling event-time windows of a minute, an hour and a day, calendar months (UTC), and a
-     * session's whole life; each update goes to the spend topic.
+     * Spend per scope over the minute, hour, day and calendar month (UTC) windows and a session's whole life, in one
+     * processor (see {@link ScopeSpendProcessor} for why not one DSL aggregation per window); updates go to the spend
+     * topic.
      */
-    private static void spend(StreamAppConfig config, StreamSerdes serdes, KStream<String, ScopedUsage> byScope) {
-        KGroupedStream<String, ScopedUsage> grouped = byScope.groupByKey(
-                Grouped.with(Names.BY_SCOPE + "-grouped", Serdes.String(), InternalSerdes.scopedUsage()));
-        Duration grace = config.grace();
-        windowed(grouped, WindowKind.MINUTE, TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), grace),
-                Duration.ofDays(1), serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.MINUTE));
-        windowed(grouped, WindowKind.HOUR, TimeWindows.ofSizeAndGrace(Duration.ofHours(1), grace),
-                HOURLY_RETENTION, serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.HOUR));
-        windowed(grouped, WindowKind.DAY, TimeWindows.ofSizeAndGrace(Duration.ofDays(1), grace),
-                Duration.ofDays(40), serdes).to(config.topics().spend(), spendSink(serdes, WindowKind.DAY));
-        windowed(grouped, WindowKind.MONTH, CalendarMonthWindows.withGrace(grace), Duration.ofDays(400), serdes)
-                .to(config.topics().spend(), spendSink(serdes, WindowKind.MONTH));
-
-        byScope.filter((scope, p) -> scope.startsWith("session:"), Named.as(Names.SESSIONS_ONLY))
-                .groupByKey(Grouped.with(Names.SESSIONS_ONLY + "-grouped", Serdes.String(),
-                        InternalSerdes.scopedUsage()))
-                .aggregate(SpendAggregates::empty, (scope, p, agg) -> {
-                    SpendAggregate sum = SpendAggregates.add(agg, p);
-                    Instant at = Instant.ofEpochMilli(p.occurredAt());
-                    if (sum.getRequests() == 1 || at.isBefore(sum.getWindowStart())) {
-                        sum.setWindowStart(at);
-                    }
-                    if (!at.isBefore(sum.getWindowEnd())) {
-                        sum.setWindowEnd(at.plusMillis(1));
-                    }
-                    sum.setScope(scope);
-                    sum.setWindowKind(WindowKind.SESSION);
-                    return sum;
-                }, Named.as(Names.spend(WindowKind.SESSION)),
-                        Materialized.<String, SpendAggregate, KeyValueStore<Bytes, byte[]>>as(
-                                Names.spendStore(WindowKind.SESSION)).withKeySerde(Serdes.String())
-                                .withValueSerde(InternalSerdes.spendAggregate()))
-                .toStream(Named.as(Names.spend(WindowKind.SESSION) + "-updates"))
-                .map((scope, agg) -> KeyValue.pair(SpendAggregates.sessionKey(scope), agg),
-                        Named.as(Names.spend(WindowKind.SESSION) + "-keyed"))
-                .to(config.topics().spend(), spendSink(serdes, WindowKind.SESSION));
+    private static void spend(StreamsBuilder builder, StreamAppConfig config, StreamSerdes serdes,
+                              KStream<String, ScopedUsage> byScope) {
+        ScopeSpendProcessor.StoreNames stores = spendStores();
+        ScopeSpendProcessor.storeBuilders(stores).forEach(builder::addStateStore);
+        byScope.process(() -> new ScopeSpendProcessor(stores, config.grace(), PUBLISH_SPEND), Named.as(Names.SPEND),
+                        stores.latest(), stores.unpublished(), stores.sessions(),
+                        stores.closed().get(WindowKind.MINUTE), stores.closed().get(WindowKind.HOUR),
+                        stores.closed().get(WindowKind.DAY), stores.closed().get(WindowKind.MONTH))
+                .to(config.topics().spend(), Produced.with(Serdes.String(), serdes.spend())
+                        .withName(Names.SPEND + "-sink"));
     }
 
-    private static Produced<String, SpendAggregate> spendSink(StreamSerdes serdes, WindowKind kind) {
-        return Produced.with(Serdes.String(), serdes.spend()).withName(Names.spend(kind) + "-sink");
-    }
-
-    private static <W extends Window> KStream<String, SpendAggregate> windowed(
-            KGroupedStream<String, ScopedUsage> grouped, WindowKind kind, Windows<W> windows, Duration retention,
-            StreamSerdes serdes) {
-        return grouped.windowedBy(windows)
-                .aggregate(SpendAggregates::empty, (scope, p, agg) -> SpendAggregates.add(agg, p),
-                        Named.as(Names.spend(kind)),
-                        Materialized.<String, SpendAggregate, WindowStore<Bytes, byte[]>>as(Names.spendStore(kind))
-                                .withKeySerde(Serdes.String()).withValueSerde(InternalSerdes.spendAggregate())
-                                .withRetention(retention))
-                .toStream(Named.as(Names.spend(kind) + "-updates"))
-                .map((window, agg) -> {
-                    agg.setScope(window.key());
-                    agg.setWindowKind(kind);
-                    agg.setWindowStart(Instant.ofEpochMilli(window.window().start()));
-                    // A window store knows only a window's start; a month's end is its own, not start + size.
-                    long end = kind == WindowKind.MONTH ? CalendarMonthWindows.monthOf(window.window().start()).end()
-                            : window.window().end();
-                    agg.setWindowEnd(Instant.ofEpochMilli(end));
-                    return KeyValue.pair(SpendAggregates.key(window.key(), kind, agg.getWindowStart()), agg);
-                }, Named.as(Names.spend(kind) + "-keyed"));
+    /** The spend processor's stores, as the budget enforcer and the query API read them too. */
+    public static ScopeSpendProcessor.StoreNames spendStores() {
+        Map<WindowKind, String> closed = new EnumMap<>(WindowKind.class);
+        for (WindowKind kind : LatestWindows.KINDS) {
+            closed.put(kind, Names.spendStore(kind));
+        }
+        return new ScopeSpendProcessor.StoreNames(Names.SPEND_LATEST_STORE, Names.SPEND_UNPUBLISHED_STORE,
+                Names.spendStore(WindowKind.SESSION), closed);
     }
 }

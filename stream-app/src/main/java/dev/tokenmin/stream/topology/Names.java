@@ -20,7 +20,6 @@ public final class Names {
     public static final String PRICED_SINK = "priced-sink";
     public static final String FAN_OUT = "fan-out-to-scopes";
     public static final String BY_SCOPE = "by-scope";
-    public static final String SESSIONS_ONLY = "sessions-only";
     public static final String BUDGETS_SOURCE = "budgets-source";
     public static final String BUDGET_INDEX = "budget-index";
     public static final String BUDGET_INDEX_STORE = "budget-index-store";
@@ -44,13 +43,16 @@ public final class Names {
     public static final String ANOMALY_DAILY_STORE = "anomaly-daily-store";
     public static final String ANOMALY_CONTRIBUTORS_STORE = "anomaly-contributors-store";
 
-    /** The aggregate processor and store of a window kind, e.g. {@code spend-hour} and {@code spend-hour-store}. */
-    public static String spend(WindowKind kind) {
-        return "spend-" + kind.name().toLowerCase(Locale.ROOT);
-    }
+    public static final String SPEND = "spend";
+    public static final String SPEND_LATEST_STORE = "spend-latest-store";
+    public static final String SPEND_UNPUBLISHED_STORE = "spend-unpublished-store";
 
+    /**
+     * The store of a window kind's closed windows (a session's total for {@code SESSION}), e.g.
+     * {@code spend-hour-store}: the names the DSL aggregations had, so their data stays readable.
+     */
     public static String spendStore(WindowKind kind) {
-        return spend(kind) + "-store";
+        return SPEND + "-" + kind.name().toLowerCase(Locale.ROOT) + "-store";
     }
 
     private Names() {

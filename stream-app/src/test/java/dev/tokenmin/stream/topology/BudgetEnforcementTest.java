@@ -233,7 +233,8 @@ class BudgetEnforcementTest {
     @Test
     void shouldReEvaluateABudgetCreatedRaisedLoweredOrRemovedMidPeriodAtOnce() {
         startAt("2026-11-22T12:00:00Z");
-        spend(9, "2026-11-03T10:00:00Z");
+        spend(4, "2026-11-03T10:00:00Z"); // a closed hour (in the hourly store) ...
+        spend(5, "2026-11-05T10:00:00Z"); // ... and the scope's latest hour (in its latest windows)
         spend(1, "2026-10-31T23:00:00Z"); // October: not this month's
 
         set(monthlyUsd("b-1", "customer:acme/user:u1", 10, true));

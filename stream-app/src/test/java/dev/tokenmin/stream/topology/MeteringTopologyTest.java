@@ -169,8 +169,9 @@ class MeteringTopologyTest {
                 .filteredOn(id -> id.equals(first.getEventId())).hasSize(2);
     }
 
-    /** The latest aggregate per spend key, as a compacted topic would hold them. */
+    /** The latest aggregate per spend key, as a compacted topic would hold them, once the changes are published. */
     private Map<String, SpendAggregate> latestSpend() {
+        driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
         Map<String, SpendAggregate> latest = new HashMap<>();
         spend.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
         return latest;
@@ -204,6 +205,28 @@ class MeteringTopologyTest {
         assertThat(session.getWindowEnd()).isEqualTo(Instant.parse("2026-11-22T10:15:30.001Z"));
         assertThat(latest.get("customer:acme|MONTH|2026-11-01T00:00:00Z").getWindowEnd())
                 .isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldPublishEachChangedWindowOncePerIntervalAndAWindowLeftBehindWithItsLastFigure() {
+        send(event("gpt-4.1", "2026-11-22T10:00:01Z", 1, 0));
+        send(event("gpt-4.1", "2026-11-22T10:00:02Z", 2, 0));
+        send(event("gpt-4.1", "2026-11-22T10:01:00Z", 4, 0)); // the 10:00 minute is left behind
+
+        assertThat(spend.readKeyValuesToList()).as("before the interval: only the minute left behind")
+                .extracting(kv -> kv.key + "=" + kv.value.getInputTokens())
+                .filteredOn(s -> s.startsWith("customer:acme|"))
+                .containsExactly("customer:acme|MINUTE|2026-11-22T10:00:00Z=3");
+
+        driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
+        assertThat(spend.readKeyValuesToList()).extracting(kv -> kv.key + "=" + kv.value.getInputTokens())
+                .filteredOn(s -> s.startsWith("customer:acme|"))
+                .containsExactlyInAnyOrder("customer:acme|MINUTE|2026-11-22T10:01:00Z=4",
+                        "customer:acme|HOUR|2026-11-22T10:00:00Z=7", "customer:acme|DAY|2026-11-22T00:00:00Z=7",
+                        "customer:acme|MONTH|2026-11-01T00:00:00Z=7");
+
+        driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
+        assertThat(spend.readKeyValuesToList()).as("nothing changed, nothing published").isEmpty();
     }
 
     @Test
