@@ -96,9 +96,12 @@ final class CeilingLoad implements Callable<Integer> {
                                     + "records/s, %.1f MB/s of values%n", s[0], s[1] / 1024, compression, records,
                             seconds,
                             records / seconds, records * (bytes / (double) values.size()) / seconds / 1e6);
+                    Results.ceiling(records / seconds);
                 }
             }
         }
+        Results.record("raw producer ceiling (usage-event-sized records, best setting)", "",
+                String.format("%,.0f records/s", Results.bestCeiling()), null);
         return 0;
     }
 }

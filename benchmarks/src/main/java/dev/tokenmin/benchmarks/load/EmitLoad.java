@@ -155,6 +155,9 @@ final class EmitLoad implements Callable<Integer> {
                     peakPending.get());
             System.out.printf("  baseline at the same pace, ~3 µs of arithmetic instead of emit(): %s%n",
                     baseline.summary());
+            long p99 = latencies.percentile(99);
+            Results.record(String.format("SDK emit() p99 at %,d/s", rate), "≤ 50 µs", Latencies.format(p99),
+                    p99 <= 50_000);
         }
     }
 }

@@ -17,12 +17,17 @@ final class Events {
     }
 
     static UsageEvent event(SplittableRandom random) {
+        return event(random, 5_000, 20_000);
+    }
+
+    /** A typical event of one of {@code users} users (50 customers) in one of {@code sessions} sessions. */
+    static UsageEvent event(SplittableRandom random, int users, int sessions) {
         int model = random.nextInt(MODELS.length);
         return UsageEvent.newBuilder()
                 .setEventId(UUID.randomUUID()).setOccurredAt(Instant.now()).setSource("gw-load")
                 .setRequestId("req-" + random.nextLong(1L << 40)).setCustomerId("c" + random.nextInt(50))
-                .setUserId("u" + random.nextInt(5_000)).setFeature(FEATURES[random.nextInt(FEATURES.length)])
-                .setTeam("team-" + random.nextInt(8)).setSessionId("s-" + random.nextInt(20_000))
+                .setUserId("u" + random.nextInt(users)).setFeature(FEATURES[random.nextInt(FEATURES.length)])
+                .setTeam("team-" + random.nextInt(8)).setSessionId("s-" + random.nextInt(sessions))
                 .setProvider(model < 2 ? "openai" : model == 2 ? "anthropic" : "google").setModel(MODELS[model])
                 .setModelTier(model == 1 ? "large" : "small").setIntent("summarization")
                 .setInputTokens(200 + random.nextInt(4_000)).setCachedInputTokens(random.nextInt(1_000))

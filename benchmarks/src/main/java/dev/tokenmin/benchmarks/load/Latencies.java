@@ -15,6 +15,11 @@ final class Latencies {
         histogram.add(other.histogram);
     }
 
+    /** The value at {@code percentile} (e.g. 99.9), nanoseconds. */
+    long percentile(double percentile) {
+        return histogram.getValueAtPercentile(percentile);
+    }
+
     long count() {
         return histogram.getTotalCount();
     }

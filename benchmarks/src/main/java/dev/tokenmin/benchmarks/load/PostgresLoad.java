@@ -131,6 +131,8 @@ final class PostgresLoad implements Callable<Integer> {
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf("%d clients: %,d requests in %.1f s = %,.0f requests/s; per request (3 upserts + commit) "
                 + "%s%n", n, done.get(), secs, done.get() / secs, all.summary());
+        Results.record(String.format("PostgreSQL per-request upserts, %d clients", n), "",
+                String.format("%,.0f events/s, p99 %s", done.get() / secs, Latencies.format(all.percentile(99))), null);
     }
 
     private static void upsert(PreparedStatement s, String id, long cost) throws SQLException {

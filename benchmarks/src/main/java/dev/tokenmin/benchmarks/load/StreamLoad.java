@@ -13,9 +13,12 @@ import dev.tokenmin.stream.kafka.TopicAdmin;
 import dev.tokenmin.stream.pricing.PriceCatalog;
 import dev.tokenmin.stream.pricing.PricePublisher;
 import dev.tokenmin.stream.topology.MeteringCounters;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,8 +32,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,6 +57,13 @@ final class StreamLoad implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the usage topic (default: ${DEFAULT-VALUE}).")
     private int partitions;
 
+    @Option(names = "--users", defaultValue = "5000", description = "Distinct users (default: ${DEFAULT-VALUE}).")
+    private int users;
+
+    @Option(names = "--sessions", defaultValue = "20000",
+            description = "Distinct sessions (default: ${DEFAULT-VALUE}).")
+    private int sessions;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A stream app setting, e.g. "
             + "--set kafka.num.stream.threads=2 or --set kafka.commit.interval.ms=1000.")
     private Map<String, String> overrides = new HashMap<>();
@@ -68,6 +80,30 @@ final class StreamLoad implements Callable<Integer> {
                 System.out.printf("  %s %s = %s%n", name.group(), name.name(), metric.metricValue());
             }
         });
+    }
+
+    /**
+     * Records written per usage event to each topic the app writes (its internal topics and its outputs), from the
+     * topics' offsets: what the producer, the broker and the changelog restore pay per event. Offsets include the
+     * transaction markers (one per partition per commit), so a topic written rarely still shows a few.
+     */
+    private static void printRecordsPerEvent(Map<String, Object> kafka, TopicNames topics, int events)
+            throws Exception {
+        try (Admin admin = Admin.create(kafka)) {
+            List<String> written = admin.listTopics().names().get().stream()
+                    .filter(t -> t.startsWith("tokenmin-stream-") || t.equals(topics.priced())
+                            || t.equals(topics.spend()) || t.equals(topics.alerts()) || t.equals(topics.throttle()))
+                    .sorted().toList();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(written).allTopicNames().get().forEach((topic, d) -> d.partitions().forEach(
+                    p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
+            Map<String, Long> perTopic = new TreeMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> perTopic.merge(tp.topic(), info.offset(),
+                    Long::sum));
+            long total = perTopic.values().stream().mapToLong(Long::longValue).sum();
+            System.out.printf("records written per event: %.1f in all%n", (double) total / events);
+            perTopic.forEach((topic, n) -> System.out.printf("  %6.2f  %s%n", (double) n / events, topic));
+        }
     }
 
     @Override
@@ -89,7 +125,7 @@ final class StreamLoad implements Callable<Integer> {
             try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(producerProps,
                     new StringSerializer(), ConfluentAvroSerde.of(UsageEvent.class, registry, true).serializer())) {
                 for (int i = 0; i < events; i++) {
-                    UsageEvent e = Events.event(random);
+                    UsageEvent e = Events.event(random, users, sessions);
                     producer.send(new ProducerRecord<>(topics.usage(), e.getEventId().toString(), e));
                 }
                 producer.flush();
@@ -130,7 +166,18 @@ final class StreamLoad implements Callable<Integer> {
                                 + "partitions, %s); this JVM used %.1f CPU-seconds (%.2f cores)%n", events, seconds,
                         events / seconds, partitions, overrides.isEmpty() ? "defaults" : overrides, cpu, cpu / seconds);
                 printWhereTheTimeWent(app);
+                Results.record(String.format("stream app catch-up, %,d events", events), "",
+                        String.format("%,.0f events/s", events / seconds), null);
+                System.gc(); // so the heap figure below is what the state and the app hold, not garbage
+                long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+                System.out.printf("scopes: %,d users, %,d sessions: state on disk %,d MiB, this JVM resident %,d "
+                                + "MiB, heap in use after GC %,d MiB%n", users, sessions, Harness.sizeOnDisk(state) >> 20,
+                        Harness.residentMiB(), heap);
+                Results.record(String.format("memory with %,d users, %,d sessions", users, sessions), "",
+                        String.format("state %,d MiB on disk, JVM resident %,d MiB, heap live %,d MiB",
+                                Harness.sizeOnDisk(state) >> 20, Harness.residentMiB(), heap), null);
             }
+            printRecordsPerEvent(kafka, topics, events);
         } finally {
             Folders.deleteQuietly(state);
         }

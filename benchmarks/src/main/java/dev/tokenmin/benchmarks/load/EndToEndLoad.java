@@ -1,0 +1,352 @@
+package dev.tokenmin.benchmarks.load;
+
+import com.clickhouse.client.api.Client;
+import dev.tokenmin.avro.Budget;
+import dev.tokenmin.avro.BudgetPeriod;
+import dev.tokenmin.avro.LadderStep;
+import dev.tokenmin.avro.LimitUnit;
+import dev.tokenmin.avro.ThrottleAction;
+import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.clickhouse.migration.MigrationRunner;
+import dev.tokenmin.clickhouse.migration.Migrations;
+import dev.tokenmin.clickhouse.sink.Sinks;
+import dev.tokenmin.ingest.emit.EmitterConfig;
+import dev.tokenmin.ingest.emit.UsageEmitter;
+import dev.tokenmin.ingest.throttle.ThrottleView;
+import dev.tokenmin.localstack.Folders;
+import dev.tokenmin.localstack.LocalStack;
+import dev.tokenmin.schemas.registry.SchemaRegistryClient;
+import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
+import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
+import dev.tokenmin.stream.app.StreamApp;
+import dev.tokenmin.stream.budget.BudgetPublisher;
+import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.config.TopicNames;
+import dev.tokenmin.stream.kafka.TopicAdmin;
+import dev.tokenmin.stream.pricing.PriceCatalog;
+import dev.tokenmin.stream.pricing.PricePublisher;
+import dev.tokenmin.stream.topology.MeteringCounters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The whole pipeline on the real local stack, in this JVM: the SDK ({@link UsageEmitter}, durable spool) emits at a
+ * fixed rate → Kafka → the stream app (exactly-once) → the ClickHouse sinks. Rates rise step by step; a step is
+ * sustained when, at its end, the stream app is within two seconds of what Kafka acknowledged and ClickHouse within
+ * five seconds of what was priced. Then the event → throttle decision latency: users with a 1 USD hard budget,
+ * each crossed by one event while background traffic runs at a given rate, timed from {@code emit()} to the
+ * decision's arrival at the agent's throttle view. Last, the resident memory of every process.
+ */
+@Command(name = "e2e", mixinStandardHelpOptions = true,
+        description = "End to end: SDK -> Kafka -> stream app -> ClickHouse at rising rates; decision latency.")
+final class EndToEndLoad implements Callable<Integer> {
+
+    @Option(names = "--rates", split = ",", defaultValue = "500,1000,2000,4000,8000,16000,25000",
+            description = "Offered events/s, one step each, stopping after the first not sustained "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private List<Integer> rates;
+
+    @Option(names = "--step-seconds", defaultValue = "30",
+            description = "Seconds per step (default: ${DEFAULT-VALUE}).")
+    private int stepSeconds;
+
+    @Option(names = "--latency-rates", split = ",", defaultValue = "5000",
+            description = "Background events/s during the decision latency probe, one probe each; 0 probes at the "
+                    + "highest sustained rate (default: ${DEFAULT-VALUE}).")
+    private List<Integer> latencyRates;
+
+    @Option(names = "--crossings", defaultValue = "300", description = "Budgets crossed per probe, 20 ms apart "
+            + "(default: ${DEFAULT-VALUE}).")
+    private int crossings;
+
+    @Option(names = "--partitions", defaultValue = "4",
+            description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
+    private int partitions;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A stream app setting, e.g. "
+            + "--set kafka.commit.interval.ms=200.")
+    private Map<String, String> overrides = new HashMap<>();
+
+    /** What one step measured. */
+    private record Step(int rate, double offered, double acknowledged, double priced, double counted,
+                        double inClickHouse,
+                        long streamLag, long sinkLag, boolean sustained, double drainSeconds) {
+    }
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private LocalStack stack;
+    private UsageEmitter emitter;
+    private Sinks sinks;
+    private URI globalSpend;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("tokenmin-e2e-load");
+        try (LocalStack started = Harness.startStack();
+             SchemaRegistryClient registry = new SchemaRegistryClient(
+                     SchemaRegistryConfig.of(started.schemaRegistryUrl()));
+             Client clickHouse = new Client.Builder().addEndpoint(started.clickHouseUrl()).setUsername("default")
+                     .setPassword("").build()) {
+            stack = started;
+            TopicNames topics = TopicNames.DEFAULT.withSuffix(".e2e");
+            Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
+            TopicAdmin.createMissing(kafka, topics, partitions);
+            PricePublisher.publish(PriceCatalog.bundled(), topics.prices(), kafka, stack.schemaRegistryUrl());
+            new MigrationRunner(clickHouse, MigrationRunner.Settings.of("e2e")).migrate(Migrations.bundled());
+
+            Map<String, String> props = new HashMap<>(Map.of(
+                    StreamAppConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),
+                    StreamAppConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl(),
+                    StreamAppConfig.STATE_DIR, dir.resolve("state").toString(), StreamAppConfig.HTTP_PORT, "0"));
+            props.putAll(overrides);
+            StreamAppConfig config = StreamAppConfig.fromProperties(props).withTopics(topics);
+            EmitterConfig agent = EmitterConfig.fromProperties(Map.of(
+                    EmitterConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),
+                    EmitterConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl(),
+                    EmitterConfig.TOPIC, topics.usage(), EmitterConfig.THROTTLE_TOPIC, topics.throttle(),
+                    EmitterConfig.SPOOL_DIR, dir.resolve("spool").toString()));
+            try (StreamApp app = StreamApp.start(config);
+                 Sinks started2 = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
+                         topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("e2e", "",
+                         "tokenmin-e2e-sink", 50_000, Duration.ofMillis(500)));
+                 UsageEmitter sdk = UsageEmitter.start(agent);
+                 ThrottleView view = ThrottleView.start(agent)) {
+                sinks = started2;
+                emitter = sdk;
+                globalSpend = app.uri().resolve("/v1/spend?scope=global&window=month");
+                if (!app.awaitRunning(Duration.ofMinutes(2)) || !view.awaitReady(Duration.ofMinutes(1))) {
+                    System.out.println("the stream app or the throttle view did not start");
+                    return 1;
+                }
+                System.out.printf("end to end: SDK -> Kafka (%d partitions) -> stream app (exactly-once, %s) -> "
+                        + "ClickHouse; %d s per step%n", partitions, overrides.isEmpty() ? "defaults" : overrides,
+                        stepSeconds);
+                int sustained = 0;
+                for (int rate : rates) {
+                    Step step = step(rate);
+                    System.out.printf("  %,6d/s offered: SDK %,.0f/s, Kafka %,.0f/s, priced %,.0f/s, counted %,.0f/s, "
+                                    + "ClickHouse %,.0f/s; lag at the end: stream %,d, sink %,d -> %s (drained in "
+                                    + "%.1f s)%n", rate, step.offered(), step.acknowledged(), step.priced(),
+                            step.counted(), step.inClickHouse(),
+                            step.streamLag(), step.sinkLag(), step.sustained() ? "sustained" : "NOT sustained",
+                            step.drainSeconds());
+                    if (!step.sustained()) {
+                        break;
+                    }
+                    sustained = rate;
+                }
+                int highest = sustained;
+                double ceiling = Results.bestCeiling();
+                System.out.printf("highest rate sustained: %,d events/s%s%n", highest, ceiling == 0 ? ""
+                        : String.format(" (%.2f%% of the raw producer ceiling, %,.0f records/s)", 100 * highest / ceiling,
+                        ceiling));
+                Results.record("end to end, SDK -> Kafka -> stream app -> ClickHouse, sustained", "≥ 25,000 events/s",
+                        String.format("%,d events/s%s", highest, ceiling == 0 ? "" : String.format(
+                                " (%.2f%% of the ceiling)", 100 * highest / ceiling)), highest >= 25_000);
+                printMemory(dir.resolve("state"));
+                List<Integer> probes = latencyRates.stream().map(r -> r == 0 ? highest : r).distinct().toList();
+                for (int i = 0; i < probes.size(); i++) {
+                    latency(app, view, topics, kafka, registry, probes.get(i), "p" + i);
+                }
+            }
+        } finally {
+            Folders.deleteQuietly(dir);
+        }
+        return 0;
+    }
+
+    private static final Pattern REQUESTS = Pattern.compile("\"requests\":(\\d+)");
+
+    private static long priced() {
+        return MeteringCounters.PRICED.get() + MeteringCounters.UNPRICED.get();
+    }
+
+    /**
+     * Events the stream app has counted to the end: in the {@code global} scope this month, which every event
+     * reaches after the by-scope repartition (pricing alone is the first of three stages).
+     */
+    private long counted() throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(globalSpend).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        Matcher m = REQUESTS.matcher(r.body());
+        return r.statusCode() == 200 && m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Offers {@code rate} events/s for the step's seconds, then waits until everything is counted and stored. */
+    private Step step(int rate) throws IOException, InterruptedException {
+        long spooled0 = emitter.metrics().spooled();
+        long sent0 = emitter.metrics().sent();
+        long priced0 = priced();
+        long counted0 = counted();
+        long rows0 = sinks.usageRows();
+        long start = System.nanoTime();
+        Thread load = background(rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
+        load.join();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long spooled = emitter.metrics().spooled() - spooled0;
+        long sent = emitter.metrics().sent() - sent0;
+        long priced = priced() - priced0;
+        long counted = counted() - counted0;
+        long rows = sinks.usageRows() - rows0;
+        long streamLag = sent - counted;
+        long sinkLag = priced - rows;
+        boolean sustained = spooled >= rate * (long) stepSeconds * 95 / 100 && streamLag <= 2L * rate
+                && sinkLag <= 5L * rate;
+        long drainStart = System.nanoTime();
+        drain(Duration.ofMinutes(5));
+        return new Step(rate, spooled / seconds, sent / seconds, priced / seconds, counted / seconds,
+                rows / seconds, streamLag, sinkLag, sustained, (System.nanoTime() - drainStart) / 1e9);
+    }
+
+    /** Waits until Kafka has every spooled event, the stream app has counted it and the sinks have stored it. */
+    private void drain(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long sent = emitter.metrics().sent();
+            if (sent >= emitter.metrics().spooled() && counted() >= sent && sinks.usageRows() >= priced()) {
+                return;
+            }
+            Thread.sleep(100); // polling the pipeline's counters
+        }
+    }
+
+    /**
+     * A thread emitting {@code rate} events/s for {@code duration} (or until {@code stop}), in 10 ms ticks, each
+     * tick catching up to where the schedule says the count should be, so a slow tick does not lower the rate.
+     */
+    private Thread background(int rate, AtomicBoolean stop, Duration duration) {
+        return Thread.ofPlatform().name("load-" + rate).start(() -> {
+            SplittableRandom random = new SplittableRandom(rate);
+            long start = System.nanoTime();
+            long end = start + duration.toNanos();
+            long emitted = 0;
+            List<UsageEvent> batch = new ArrayList<>();
+            while (!stop.get() && System.nanoTime() < end) {
+                long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
+                batch.clear();
+                for (; emitted < due; emitted++) {
+                    batch.add(Events.event(random));
+                }
+                if (!batch.isEmpty()) {
+                    emitter.emitAll(batch);
+                }
+                try {
+                    Thread.sleep(10); // the tick: paces the offered rate
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code crossings} users with a 1 USD monthly hard budget, each crossed by one 1 USD event, 20 ms apart, while
+     * background traffic runs at {@code rate}: from {@code emit()} to the BLOCK decision at the throttle view.
+     */
+    private void latency(StreamApp app, ThrottleView view, TopicNames topics, Map<String, Object> kafka,
+                         SchemaRegistryClient registry, int rate, String probe) throws Exception {
+        String customer = "lat-" + probe;
+        List<Budget> budgets = new ArrayList<>();
+        for (int i = 0; i < crossings; i++) {
+            budgets.add(Budget.newBuilder().setBudgetId("b-" + customer + "-" + i)
+                    .setScope("customer:" + customer + "/user:u" + i).setPeriod(BudgetPeriod.MONTH)
+                    .setLimitUnit(LimitUnit.NANO_USD).setLimit(1_000_000_000L).setHard(true)
+                    .setLadder(List.of(LadderStep.newBuilder().setThresholdPercent(100)
+                            .setAction(ThrottleAction.BLOCK).build()))
+                    .setUpdatedAt(Instant.now()).build());
+        }
+        try (BudgetPublisher publisher = new BudgetPublisher(topics.budgets(), kafka,
+                ConfluentAvroSerde.of(Budget.class, registry, false))) {
+            publisher.put(budgets);
+        }
+        Map<String, Long> arrivedAt = new ConcurrentHashMap<>();
+        view.addListener((scope, before, after) -> {
+            if (after != null && after.getAction() == ThrottleAction.BLOCK) {
+                arrivedAt.putIfAbsent(scope, System.nanoTime());
+            }
+        });
+        String last = "/v1/budgets/b-" + customer + "-" + (crossings - 1);
+        long waitUntil = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (http.send(HttpRequest.newBuilder(app.uri().resolve(last)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() != 200
+                && System.nanoTime() < waitUntil) {
+            Thread.sleep(100); // polling until the app has every budget
+        }
+
+        AtomicBoolean stop = new AtomicBoolean();
+        long counted0 = counted();
+        long sent0 = emitter.metrics().sent();
+        Thread load = background(rate, stop, Duration.ofMinutes(10));
+        Thread.sleep(5_000); // the background traffic settles before the first crossing
+        long[] emittedAt = new long[crossings];
+        for (int i = 0; i < crossings; i++) {
+            emittedAt[i] = System.nanoTime();
+            emitter.emit(UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(Instant.now())
+                    .setSource("gw-load").setCustomerId(customer).setUserId("u" + i).setFeature("chat")
+                    .setProvider("openai").setModel("gpt-4.1").setInputTokens(500_000).setOutputTokens(0).build());
+            Thread.sleep(20); // paces the crossings, so each latency is its own
+        }
+        long lagAtLastCrossing = (emitter.metrics().sent() - sent0) - (counted() - counted0);
+        stop.set(true);
+        load.join();
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (arrivedAt.size() < crossings && System.nanoTime() < deadline) {
+            Thread.sleep(50); // waiting for the last decisions
+        }
+        Latencies latencies = new Latencies();
+        int missing = 0;
+        for (int i = 0; i < crossings; i++) {
+            Long at = arrivedAt.get("customer:" + customer + "/user:u" + i);
+            if (at == null) {
+                missing++;
+            } else {
+                latencies.record(at - emittedAt[i]);
+            }
+        }
+        System.out.printf("decision latency at %,d events/s background: %s over %d crossings (%d missing); stream "
+                + "lag when the last crossing was emitted: %,d events%n", rate, latencies.summary(), crossings,
+                missing, lagAtLastCrossing);
+        long p99 = latencies.percentile(99);
+        Results.record(String.format("event -> throttle decision at %,d events/s", rate), "p99 ≤ 500 ms",
+                String.format("p50 %s, p99 %s, p99.9 %s%s", Latencies.format(latencies.percentile(50)),
+                        Latencies.format(p99), Latencies.format(latencies.percentile(99.9)),
+                        missing == 0 ? "" : ", " + missing + " missing"), missing == 0 && p99 <= 500_000_000L);
+        drain(Duration.ofMinutes(5));
+    }
+
+    /** Resident memory of every process and the stream app's state on disk, at the end of the rate steps. */
+    private void printMemory(Path state) throws IOException {
+        StringBuilder line = new StringBuilder("resident memory: this JVM (stream app, sinks, SDK, load) ")
+                .append(Harness.residentMiB()).append(" MiB");
+        for (LocalStack.Service s : stack.services()) {
+            line.append(", ").append(s.name()).append(' ').append(s.residentMiB()).append(" MiB");
+        }
+        System.gc(); // so the heap figure is what is live, not garbage
+        System.out.printf("%s; heap in use after GC %,d MiB; stream app state on disk %,d MiB%n", line,
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
+                Harness.sizeOnDisk(state) >> 20);
+    }
+}
