@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -71,7 +72,8 @@ final class SuiteLoad implements Callable<Integer> {
             long t0 = System.nanoTime();
             int exit;
             try {
-                exit = new CommandLine(run.harness().get()).execute(run.args().split(" +"));
+                String[] words = run.args().split(" +");
+                exit = new CommandLine(run.harness().get()).execute(Arrays.copyOfRange(words, 1, words.length));
             } finally {
                 System.setOut(console);
             }
