@@ -89,6 +89,10 @@ final class EndToEndLoad implements Callable<Integer> {
             + "--set kafka.commit.interval.ms=200.")
     private Map<String, String> overrides = new HashMap<>();
 
+    @Option(names = "--agent-set", paramLabel = "KEY=VALUE", description = "An ingest agent setting (SDK and "
+            + "throttle view), e.g. --agent-set kafka.linger.ms=1.")
+    private Map<String, String> agentOverrides = new HashMap<>();
+
     /** What one step measured. */
     private record Step(int rate, double offered, double acknowledged, double priced, double counted,
                         double inClickHouse,
@@ -122,11 +126,13 @@ final class EndToEndLoad implements Callable<Integer> {
                     StreamAppConfig.STATE_DIR, dir.resolve("state").toString(), StreamAppConfig.HTTP_PORT, "0"));
             props.putAll(overrides);
             StreamAppConfig config = StreamAppConfig.fromProperties(props).withTopics(topics);
-            EmitterConfig agent = EmitterConfig.fromProperties(Map.of(
+            Map<String, String> agentProps = new HashMap<>(Map.of(
                     EmitterConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),
                     EmitterConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl(),
                     EmitterConfig.TOPIC, topics.usage(), EmitterConfig.THROTTLE_TOPIC, topics.throttle(),
                     EmitterConfig.SPOOL_DIR, dir.resolve("spool").toString()));
+            agentProps.putAll(agentOverrides);
+            EmitterConfig agent = EmitterConfig.fromProperties(agentProps);
             try (StreamApp app = StreamApp.start(config);
                  Sinks started2 = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
                          topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("e2e", "",
@@ -140,9 +146,9 @@ final class EndToEndLoad implements Callable<Integer> {
                     System.out.println("the stream app or the throttle view did not start");
                     return 1;
                 }
-                System.out.printf("end to end: SDK -> Kafka (%d partitions) -> stream app (exactly-once, %s) -> "
-                        + "ClickHouse; %d s per step%n", partitions, overrides.isEmpty() ? "defaults" : overrides,
-                        stepSeconds);
+                System.out.printf("end to end: SDK (%s) -> Kafka (%d partitions) -> stream app (exactly-once, %s) "
+                        + "-> ClickHouse; %d s per step%n", agentOverrides.isEmpty() ? "defaults" : agentOverrides,
+                        partitions, overrides.isEmpty() ? "defaults" : overrides, stepSeconds);
                 int sustained = 0;
                 for (int rate : rates) {
                     Step step = step(rate);
@@ -283,9 +289,11 @@ final class EndToEndLoad implements Callable<Integer> {
             publisher.put(budgets);
         }
         Map<String, Long> arrivedAt = new ConcurrentHashMap<>();
+        Map<String, Long> decidedAt = new ConcurrentHashMap<>();
         view.addListener((scope, before, after) -> {
             if (after != null && after.getAction() == ThrottleAction.BLOCK) {
                 arrivedAt.putIfAbsent(scope, System.nanoTime());
+                decidedAt.putIfAbsent(scope, after.getDecidedAt().toEpochMilli());
             }
         });
         String last = "/v1/budgets/b-" + customer + "-" + (crossings - 1);
@@ -302,8 +310,10 @@ final class EndToEndLoad implements Callable<Integer> {
         Thread load = background(rate, stop, Duration.ofMinutes(10));
         Thread.sleep(5_000); // the background traffic settles before the first crossing
         long[] emittedAt = new long[crossings];
+        long[] emittedAtMs = new long[crossings];
         for (int i = 0; i < crossings; i++) {
             emittedAt[i] = System.nanoTime();
+            emittedAtMs[i] = System.currentTimeMillis();
             emitter.emit(UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(Instant.now())
                     .setSource("gw-load").setCustomerId(customer).setUserId("u" + i).setFeature("chat")
                     .setProvider("openai").setModel("gpt-4.1").setInputTokens(500_000).setOutputTokens(0).build());
@@ -317,18 +327,28 @@ final class EndToEndLoad implements Callable<Integer> {
             Thread.sleep(50); // waiting for the last decisions
         }
         Latencies latencies = new Latencies();
+        Latencies toDecision = new Latencies();
+        Latencies toView = new Latencies();
         int missing = 0;
         for (int i = 0; i < crossings; i++) {
-            Long at = arrivedAt.get("customer:" + customer + "/user:u" + i);
+            String scope = "customer:" + customer + "/user:u" + i;
+            Long at = arrivedAt.get(scope);
             if (at == null) {
                 missing++;
             } else {
                 latencies.record(at - emittedAt[i]);
+                // The app's decided_at is its wall clock when it decided: the split between the way in (agent,
+                // Kafka, pricing, the by-scope repartition) and the way out (commit, throttle topic, the view).
+                long in = Math.max(0, decidedAt.get(scope) - emittedAtMs[i]) * 1_000_000;
+                toDecision.record(in);
+                toView.record(Math.max(0, at - emittedAt[i] - in));
             }
         }
         System.out.printf("decision latency at %,d events/s background: %s over %d crossings (%d missing); stream "
                 + "lag when the last crossing was emitted: %,d events%n", rate, latencies.summary(), crossings,
                 missing, lagAtLastCrossing);
+        System.out.printf("  emit() -> decided: %s%n  decided -> at the view: %s%n", toDecision.summary(),
+                toView.summary());
         long p99 = latencies.percentile(99);
         Results.record(String.format("event -> throttle decision at %,d events/s", rate), "p99 ≤ 500 ms",
                 String.format("p50 %s, p99 %s, p99.9 %s%s", Latencies.format(latencies.percentile(50)),
