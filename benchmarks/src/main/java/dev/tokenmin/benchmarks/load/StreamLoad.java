@@ -166,7 +166,7 @@ final class StreamLoad implements Callable<Integer> {
                                 + "partitions, %s); this JVM used %.1f CPU-seconds (%.2f cores)%n", events, seconds,
                         events / seconds, partitions, overrides.isEmpty() ? "defaults" : overrides, cpu, cpu / seconds);
                 printWhereTheTimeWent(app);
-                Results.record(String.format("stream app catch-up, %,d events", events), "",
+                Results.record(String.format("stream app catch-up, %,d events, %,d users", events, users), "",
                         String.format("%,.0f events/s", events / seconds), null);
                 System.gc(); // so the heap figure below is what the state and the app hold, not garbage
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
