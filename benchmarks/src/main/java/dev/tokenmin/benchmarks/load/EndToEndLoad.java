@@ -95,8 +95,7 @@ final class EndToEndLoad implements Callable<Integer> {
 
     /** What one step measured. */
     private record Step(int rate, double offered, double acknowledged, double priced, double counted,
-                        double inClickHouse,
-                        long streamLag, long sinkLag, boolean sustained, double drainSeconds) {
+                        double inClickHouse, long streamLag, long sinkLag, boolean sustained, double drainSeconds) {
     }
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -134,12 +133,12 @@ final class EndToEndLoad implements Callable<Integer> {
             agentProps.putAll(agentOverrides);
             EmitterConfig agent = EmitterConfig.fromProperties(agentProps);
             try (StreamApp app = StreamApp.start(config);
-                 Sinks started2 = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
+                 Sinks copies = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
                          topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("e2e", "",
                          "tokenmin-e2e-sink", 50_000, Duration.ofMillis(500)));
                  UsageEmitter sdk = UsageEmitter.start(agent);
                  ThrottleView view = ThrottleView.start(agent)) {
-                sinks = started2;
+                sinks = copies;
                 emitter = sdk;
                 globalSpend = app.uri().resolve("/v1/spend?scope=global&window=month");
                 if (!app.awaitRunning(Duration.ofMinutes(2)) || !view.awaitReady(Duration.ofMinutes(1))) {
@@ -155,9 +154,8 @@ final class EndToEndLoad implements Callable<Integer> {
                     System.out.printf("  %,6d/s offered: SDK %,.0f/s, Kafka %,.0f/s, priced %,.0f/s, counted %,.0f/s, "
                                     + "ClickHouse %,.0f/s; lag at the end: stream %,d, sink %,d -> %s (drained in "
                                     + "%.1f s)%n", rate, step.offered(), step.acknowledged(), step.priced(),
-                            step.counted(), step.inClickHouse(),
-                            step.streamLag(), step.sinkLag(), step.sustained() ? "sustained" : "NOT sustained",
-                            step.drainSeconds());
+                            step.counted(), step.inClickHouse(), step.streamLag(), step.sinkLag(),
+                            step.sustained() ? "sustained" : "NOT sustained", step.drainSeconds());
                     if (!step.sustained()) {
                         break;
                     }
@@ -166,8 +164,8 @@ final class EndToEndLoad implements Callable<Integer> {
                 int highest = sustained;
                 double ceiling = Results.bestCeiling();
                 System.out.printf("highest rate sustained: %,d events/s%s%n", highest, ceiling == 0 ? ""
-                        : String.format(" (%.2f%% of the raw producer ceiling, %,.0f records/s)", 100 * highest / ceiling,
-                        ceiling));
+                        : String.format(" (%.2f%% of the raw producer ceiling, %,.0f records/s)",
+                                100 * highest / ceiling, ceiling));
                 Results.record("end to end, SDK -> Kafka -> stream app -> ClickHouse, sustained", "≥ 25,000 events/s",
                         String.format("%,d events/s%s", highest, ceiling == 0 ? "" : String.format(
                                 " (%.2f%% of the ceiling)", 100 * highest / ceiling)), highest >= 25_000);
