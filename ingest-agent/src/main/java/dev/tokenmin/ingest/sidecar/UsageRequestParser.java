@@ -1,5 +1,6 @@
 package dev.tokenmin.ingest.sidecar;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -85,8 +86,10 @@ public final class UsageRequestParser {
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
+            // Jackson's limits (nesting depth, number and string lengths) report no location.
+            JsonLocation at = e.getLocation();
             throw new InvalidUsageException("body", "not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         } catch (IOException e) {
             throw new InvalidUsageException("body", "unreadable: " + e.getMessage());
         }
