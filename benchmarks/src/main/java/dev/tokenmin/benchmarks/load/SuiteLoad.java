@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * are written between two markers in {@code docs/benchmarks.md}, replacing the previous run's.
  */
 @Command(name = "suite", mixinStandardHelpOptions = true,
-        description = "Runs every harness and writes the figures to docs/benchmarks.md (about 20 minutes).")
+        description = "Runs every harness and writes the figures to docs/benchmarks.md (about 15 minutes on 2 cores).")
 final class SuiteLoad implements Callable<Integer> {
 
     static final String BEGIN = "<!-- suite: begin (written by ./tokenmin load suite; edits here are replaced) -->";
