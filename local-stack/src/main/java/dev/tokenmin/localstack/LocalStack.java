@@ -35,6 +35,11 @@ public final class LocalStack implements Stack {
 
         /** Resident memory of the process now, in MiB, or -1 where /proc cannot tell. */
         public long residentMiB() {
+            return residentMiB(pid);
+        }
+
+        /** Resident memory of process {@code pid} now, in MiB, or -1 where /proc cannot tell. */
+        public static long residentMiB(long pid) {
             try {
                 for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
                     if (line.startsWith("VmRSS:")) {

@@ -44,13 +44,8 @@ final class Harness {
     }
 
     /** This process's resident memory in MiB, or -1 where /proc cannot tell. */
-    static long residentMiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            }
-        }
-        return -1;
+    static long residentMiB() {
+        return LocalStack.Service.residentMiB(ProcessHandle.current().pid());
     }
 
     /** Bytes of the regular files under {@code dir}. */

@@ -170,12 +170,13 @@ final class StreamLoad implements Callable<Integer> {
                         String.format("%,.0f events/s", events / seconds), null);
                 System.gc(); // so the heap figure below is what the state and the app hold, not garbage
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+                long onDisk = Harness.sizeOnDisk(state) >> 20;
+                long resident = Harness.residentMiB();
                 System.out.printf("scopes: %,d users, %,d sessions: state on disk %,d MiB, this JVM resident %,d "
-                                + "MiB, heap in use after GC %,d MiB%n", users, sessions,
-                        Harness.sizeOnDisk(state) >> 20, Harness.residentMiB(), heap);
+                        + "MiB, heap in use after GC %,d MiB%n", users, sessions, onDisk, resident, heap);
                 Results.record(String.format("memory with %,d users, %,d sessions", users, sessions), "",
-                        String.format("state %,d MiB on disk, JVM resident %,d MiB, heap live %,d MiB",
-                                Harness.sizeOnDisk(state) >> 20, Harness.residentMiB(), heap), null);
+                        String.format("state %,d MiB on disk, JVM resident %,d MiB, heap live %,d MiB", onDisk,
+                                resident, heap), null);
             }
             printRecordsPerEvent(kafka, topics, events);
         } finally {

@@ -7,15 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -84,12 +81,6 @@ class SidecarFuzzTest {
     void stop() {
         if (sidecar != null) {
             sidecar.close();
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 
@@ -170,15 +161,7 @@ class SidecarFuzzTest {
 
     @Test
     void shouldAnswerEveryMalformedPayload4xxWithAReasonAndKeepServing() throws Exception {
-        Files.writeString(dir.resolve("tokens.properties"), "gw-test=" + SidecarServerTest.TOKEN + "\n");
-        Map<String, String> props = new HashMap<>();
-        props.put("bootstrap.servers", "127.0.0.1:" + closedPort());
-        props.put("schema.registry.url", "http://127.0.0.1:" + closedPort());
-        props.put("spool.dir", dir.resolve("spool").toString());
-        props.put("sidecar.port", "0");
-        props.put("sidecar.tokens.file", dir.resolve("tokens.properties").toString());
-        props.put("shutdown.drain.ms", "200");
-        sidecar = SidecarServer.start(SidecarConfig.fromProperties(props));
+        sidecar = SidecarServer.start(SidecarConfig.fromProperties(SidecarServerTest.withoutKafka(dir)));
 
         SplittableRandom random = new SplittableRandom(20261123);
         Map<Integer, Integer> statuses = new TreeMap<>();

@@ -43,6 +43,17 @@ class SidecarServerTest {
     }
 
     private SidecarServer start(Map<String, String> extra) throws IOException {
+        Map<String, String> props = withoutKafka(dir);
+        props.putAll(extra);
+        sidecar = SidecarServer.start(SidecarConfig.fromProperties(props));
+        return sidecar;
+    }
+
+    /**
+     * Sidecar settings with Kafka and the registry at closed ports (accepted events stay in the spool under
+     * {@code dir}), a loopback port of its own, and tokens for {@code gw-test} ({@link #TOKEN}) and {@code gw-other}.
+     */
+    static Map<String, String> withoutKafka(Path dir) throws IOException {
         Path tokens = dir.resolve("tokens.properties");
         Files.writeString(tokens, "gw-test=" + TOKEN + "\ngw-other=another-token-0123456789abcdef\n");
         Map<String, String> props = new HashMap<>();
@@ -53,9 +64,7 @@ class SidecarServerTest {
         props.put("sidecar.tokens.file", tokens.toString());
         props.put("shutdown.drain.ms", "200");
         props.put("kafka.reconnect.backoff.max.ms", "5000");
-        props.putAll(extra);
-        sidecar = SidecarServer.start(SidecarConfig.fromProperties(props));
-        return sidecar;
+        return props;
     }
 
     private static int closedPort() throws IOException {

@@ -19,7 +19,6 @@ import dev.tokenmin.stream.budget.BudgetPeriods;
 import dev.tokenmin.stream.budget.BudgetPublisher;
 import dev.tokenmin.stream.budget.BudgetState;
 import dev.tokenmin.stream.budget.Ladders;
-import dev.tokenmin.stream.spend.CalendarMonthWindows;
 import dev.tokenmin.stream.spend.LatestWindows;
 import dev.tokenmin.stream.spend.ScopeSpendProcessor;
 import dev.tokenmin.stream.topology.Names;
@@ -189,19 +188,8 @@ public final class QueryApi extends Handler.Abstract {
             start = agg == null ? t : agg.getWindowStart().toEpochMilli();
             end = agg == null ? t : agg.getWindowEnd().toEpochMilli();
         } else {
-            if (kind == WindowKind.MONTH) {
-                var month = CalendarMonthWindows.monthOf(t);
-                start = month.start();
-                end = month.end();
-            } else {
-                long size = switch (kind) {
-                    case MINUTE -> Duration.ofMinutes(1).toMillis();
-                    case HOUR -> Duration.ofHours(1).toMillis();
-                    default -> Duration.ofDays(1).toMillis();
-                };
-                start = Math.floorDiv(t, size) * size;
-                end = start + size;
-            }
+            start = LatestWindows.startOf(kind, t);
+            end = LatestWindows.endOf(kind, start);
             ReadOnlyKeyValueStore<String, LatestWindows> latest = store(Names.SPEND_LATEST_STORE,
                     QueryableStoreTypes.keyValueStore());
             ReadOnlyWindowStore<String, SpendAggregate> closed = store(Names.spendStore(kind),
