@@ -58,7 +58,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 
 /**
  * The stream app's HTTP API. Any instance answers any query: a scope's state lives on the instance that owns its
@@ -175,25 +175,26 @@ public final class QueryApi extends Handler.Abstract {
         Instant when = at;
         String store = Names.spendStore(kind);
         return atOwner(store, scope, "/v1/spend?scope=" + encode(scope) + "&window=" + kind.name().toLowerCase(
-                Locale.ROOT) + "&at=" + when, forwarded, () -> localSpend(scope, kind, when));
+                Locale.ROOT) + "&at=" + when, forwarded, partition -> localSpend(scope, kind, when, partition));
     }
 
-    private Reply localSpend(String scope, WindowKind kind, Instant at) {
+    private Reply localSpend(String scope, WindowKind kind, Instant at, int partition) {
         long t = at.toEpochMilli();
         long start;
         long end;
         SpendAggregate agg;
         if (kind == WindowKind.SESSION) {
-            agg = store(Names.spendStore(kind), QueryableStoreTypes.<String, SpendAggregate>keyValueStore()).get(scope);
+            agg = store(Names.spendStore(kind), QueryableStoreTypes.<String, SpendAggregate>keyValueStore(), partition)
+                    .get(scope);
             start = agg == null ? t : agg.getWindowStart().toEpochMilli();
             end = agg == null ? t : agg.getWindowEnd().toEpochMilli();
         } else {
             start = LatestWindows.startOf(kind, t);
             end = LatestWindows.endOf(kind, start);
             ReadOnlyKeyValueStore<String, LatestWindows> latest = store(Names.SPEND_LATEST_STORE,
-                    QueryableStoreTypes.keyValueStore());
+                    QueryableStoreTypes.keyValueStore(), partition);
             ReadOnlyWindowStore<String, SpendAggregate> closed = store(Names.spendStore(kind),
-                    QueryableStoreTypes.windowStore());
+                    QueryableStoreTypes.windowStore(), partition);
             agg = ScopeSpendProcessor.window(latest.get(scope), kind, start, from -> closed.fetch(scope, from));
         }
         ObjectNode body = Reply.object().put("scope", scope).put("window", kind.name().toLowerCase(Locale.ROOT))
@@ -225,15 +226,17 @@ public final class QueryApi extends Handler.Abstract {
     private Reply status(String scope, String budgetId, boolean forwarded) {
         String pathQuery = "/v1/budgets/status?scope=" + encode(scope)
                 + (budgetId == null ? "" : "&budget_id=" + encode(budgetId));
-        return atOwner(Names.BUDGETS_STORE, scope, pathQuery, forwarded, () -> localStatus(scope, budgetId));
+        return atOwner(Names.BUDGETS_STORE, scope, pathQuery, forwarded,
+                partition -> localStatus(scope, budgetId, partition));
     }
 
-    private Reply localStatus(String scope, String budgetId) {
-        ReadOnlyKeyValueStore<String, Budget> byKey = store(Names.BUDGETS_STORE, QueryableStoreTypes.keyValueStore());
+    private Reply localStatus(String scope, String budgetId, int partition) {
+        ReadOnlyKeyValueStore<String, Budget> byKey = store(Names.BUDGETS_STORE, QueryableStoreTypes.keyValueStore(),
+                partition);
         ReadOnlyKeyValueStore<String, BudgetState> states = store(Names.BUDGET_STATE_STORE,
-                QueryableStoreTypes.keyValueStore());
+                QueryableStoreTypes.keyValueStore(), partition);
         ReadOnlyKeyValueStore<String, ThrottleDecision> decisions = store(Names.DECISIONS_STORE,
-                QueryableStoreTypes.keyValueStore());
+                QueryableStoreTypes.keyValueStore(), partition);
         Instant now = clock.instant();
         ObjectNode body = Reply.object().put("scope", scope);
         ThrottleDecision decision = decisions.get(scope);
@@ -295,7 +298,7 @@ public final class QueryApi extends Handler.Abstract {
             return forward(md.activeHost(), "/v1/budgets/" + encode(id));
         }
         ReadOnlyKeyValueStore<String, String> index = store(Names.BUDGET_INDEX_STORE,
-                QueryableStoreTypes.keyValueStore());
+                QueryableStoreTypes.keyValueStore(), md.partition());
         String scope = index.get(id);
         if (scope == null) {
             return Reply.error(404, "no budget " + id);
@@ -392,13 +395,13 @@ public final class QueryApi extends Handler.Abstract {
 
     // ---- ownership
 
-    private Reply atOwner(String store, String key, String pathQuery, boolean forwarded, Supplier<Reply> local) {
+    private Reply atOwner(String store, String key, String pathQuery, boolean forwarded, IntFunction<Reply> local) {
         KeyQueryMetadata md = streams.queryMetadataForKey(store, key, KEYS);
         if (md == null || HostInfo.unavailable().equals(md.activeHost())) {
             return unavailable("no instance owns " + key + " yet (starting or rebalancing)");
         }
         if (md.activeHost().equals(self)) {
-            return local.get();
+            return local.apply(md.partition());
         }
         if (forwarded) {
             return unavailable("ownership of " + key + " is moving");
@@ -424,8 +427,13 @@ public final class QueryApi extends Handler.Abstract {
         }
     }
 
-    private <T> T store(String name, QueryableStoreType<T> type) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, type));
+    /**
+     * The key's partition of a local store. Pinned to the partition, so that while its task is restoring or moving
+     * here the read fails (503) instead of finding nothing and answering zero, as a query over all local partitions
+     * would.
+     */
+    private <T> T store(String name, QueryableStoreType<T> type, int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, type).withPartition(partition));
     }
 
     private static String scopeParam(Fields params) {
