@@ -32,7 +32,8 @@ public final class DeadLetterHandlers {
     public static final String HEADER_PARTITION = "__streams.errors.partition";
     public static final String HEADER_OFFSET = "__streams.errors.offset";
 
-    /** Dead-lettered records by reason ({@code undecodable}, {@code invalid}), since the process started. */
+    /** Dead-lettered records by reason ({@code undecodable}, {@code oversized}, {@code invalid}), since the process
+     *  started. */
     private static final Map<String, AtomicLong> COUNTS = new ConcurrentHashMap<>();
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
 
@@ -70,7 +71,8 @@ public final class DeadLetterHandlers {
         return topic.toString();
     }
 
-    /** Records that cannot be deserialized: wrong schema, poison bytes. */
+    /** Records that cannot be deserialized: wrong schema, poison bytes ({@code undecodable}); too large to decode
+     *  ({@code oversized}, {@link OversizedRecordException}). */
     public static final class Deserialization implements DeserializationExceptionHandler {
         private String dlqTopic;
 
@@ -82,8 +84,9 @@ public final class DeadLetterHandlers {
         @Override
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                     Exception exception) {
-            counter("undecodable").incrementAndGet();
-            LOG.warn("dead-lettered an undecodable record from {}-{} at offset {}: {}", context.topic(),
+            String reason = exception instanceof OversizedRecordException ? "oversized" : "undecodable";
+            counter(reason).incrementAndGet();
+            LOG.warn("dead-lettered an {} record from {}-{} at offset {}: {}", reason, context.topic(),
                     context.partition(), context.offset(), exception.toString());
             return Response.resume(List.of(record(dlqTopic, record.key(), record.value(), context, exception)));
         }

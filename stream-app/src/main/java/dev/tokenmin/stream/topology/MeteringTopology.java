@@ -23,6 +23,7 @@ import dev.tokenmin.stream.spend.LatestWindows;
 import dev.tokenmin.stream.spend.ScopeSpendProcessor;
 import dev.tokenmin.stream.spend.ScopedUsage;
 import dev.tokenmin.stream.usage.OccurredAtExtractor;
+import dev.tokenmin.stream.usage.UsageSizeLimit;
 import dev.tokenmin.stream.usage.ValidateProcessor;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -77,7 +78,7 @@ public final class MeteringTopology {
                 Serdes.String(), Serdes.Long()));
 
         KStream<String, UsageEvent> usage = builder.stream(config.topics().usage(),
-                Consumed.with(Serdes.String(), serdes.usage()).withName(Names.USAGE_SOURCE)
+                Consumed.with(Serdes.String(), UsageSizeLimit.limit(serdes.usage())).withName(Names.USAGE_SOURCE)
                         .withTimestampExtractor(new OccurredAtExtractor()));
         KStream<String, PricedUsage> priced = usage
                 .processValues(ValidateProcessor::new, Named.as(Names.VALIDATE))

@@ -3,6 +3,7 @@ package dev.tokenmin.stream.app;
 import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.UsageEvent;
@@ -20,6 +21,7 @@ import dev.tokenmin.schemas.NanoUsd;
 import dev.tokenmin.schemas.scope.ScopeKey;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import dev.tokenmin.stream.errors.DeadLetterHandlers;
+import dev.tokenmin.stream.pricing.PriceCatalog;
 import dev.tokenmin.stream.spend.CalendarMonthWindows;
 import dev.tokenmin.stream.spend.SpendAggregates;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,7 +52,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The stream app on the real local stack (KRaft broker, schema registry), exactly-once: 100,000 distinct events
- * over many scopes, with duplicates and bad records mixed in; every scope's totals must equal its distinct inputs.
+ * over many scopes, with duplicates and bad records (poison bytes, another schema, an oversized record, an invalid
+ * event) mixed in; every scope's totals must equal its distinct inputs.
  * Expected costs come from this test's own price table (integer nano-USD per token for three models, copied from
  * the public list prices), not from the app's pricer.
  */
@@ -125,14 +128,29 @@ class MeteringIT {
         try (RunningApp run = new RunningApp(stack, names.toString(), names.applicationId("tokenmin"), state, 4)) {
             StreamApp first = run.startInstance();
             long undecodableBefore = DeadLetterHandlers.counter("undecodable").get();
+            long oversizedBefore = DeadLetterHandlers.counter("oversized").get();
+            Random random = new Random(42);
+            Instant now = Instant.now();
 
-            // Bad records first: they must go to the dead-letter topic and stop nothing.
+            // Bad records first: they must go to the dead-letter topic and stop nothing. Poison bytes; a record of
+            // another registered schema (a price entry, framed for the prices topic); and an event far larger than
+            // any valid one.
+            UsageEvent huge = event(random, now);
+            Map<String, String> labels = new HashMap<>();
+            for (int i = 0; i < 40; i++) {
+                labels.put("l" + i, "x".repeat(2_000));
+            }
+            huge.setLabels(labels);
             try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(run.kafka, new StringSerializer(),
                     new ByteArraySerializer())) {
                 raw.send(new ProducerRecord<>(run.topics.usage(), "poison", new byte[] {0, 0, 0, 0, 7, 42})).get();
+                PriceEntry price = PriceCatalog.bundled().entries().getFirst();
+                raw.send(new ProducerRecord<>(run.topics.usage(), "wrong-schema", ConfluentAvroSerde.of(
+                        PriceEntry.class, run.registry, false).serializer().serialize(run.topics.prices(), price)))
+                        .get();
+                raw.send(new ProducerRecord<>(run.topics.usage(), huge.getEventId().toString(), ConfluentAvroSerde.of(
+                        UsageEvent.class, run.registry, true).serializer().serialize(run.topics.usage(), huge))).get();
             }
-            Random random = new Random(42);
-            Instant now = Instant.now();
             UsageEvent negative = event(random, now);
             negative.setInputTokens(-1);
 
@@ -201,15 +219,28 @@ class MeteringIT {
             System.out.printf("[MeteringIT] %,d scope totals (months and sessions) equal their distinct inputs%n",
                     expected.size());
 
-            // The undecodable record and the invalid event are in the dead-letter topic, with error headers.
+            // The poison bytes, the wrong schema, the oversized record and the invalid event are in the dead-letter
+            // topic as they arrived, with error headers; nothing else is.
             List<ConsumerRecord<String, byte[]>> dead = run.read(run.topics.deadLetters(), new ByteArrayDeserializer(),
-                    records -> records.size() >= 2, Duration.ofSeconds(30));
-            assertThat(dead).hasSize(2);
+                    records -> records.size() >= 4, Duration.ofSeconds(30));
+            assertThat(dead).hasSize(4);
             assertThat(dead).extracting(r -> header(r, DeadLetterHandlers.HEADER_TOPIC))
                     .containsOnly(run.topics.usage());
+            assertThat(dead).allMatch(r -> r.headers().lastHeader(DeadLetterHandlers.HEADER_EXCEPTION) != null
+                    && r.headers().lastHeader(DeadLetterHandlers.HEADER_OFFSET) != null);
+            assertThat(dead).extracting(ConsumerRecord::key).contains("poison", "wrong-schema",
+                    huge.getEventId().toString(), negative.getEventId().toString());
+            assertThat(dead).filteredOn(r -> r.key().equals(huge.getEventId().toString()))
+                    .extracting(r -> header(r, DeadLetterHandlers.HEADER_MESSAGE))
+                    .allMatch(m -> m.contains("is over the limit of 65536 bytes"));
+            assertThat(dead).filteredOn(r -> r.key().equals("wrong-schema")).extracting(r -> r.value().length)
+                    .as("kept as it arrived").containsExactly(ConfluentAvroSerde.of(PriceEntry.class, run.registry,
+                            false).serializer().serialize(run.topics.prices(),
+                            PriceCatalog.bundled().entries().getFirst()).length);
             assertThat(dead).extracting(r -> header(r, DeadLetterHandlers.HEADER_MESSAGE))
                     .anyMatch(m -> m.contains("input_tokens: must not be negative"));
-            assertThat(DeadLetterHandlers.counter("undecodable").get() - undecodableBefore).isEqualTo(1);
+            assertThat(DeadLetterHandlers.counter("undecodable").get() - undecodableBefore).isEqualTo(2);
+            assertThat(DeadLetterHandlers.counter("oversized").get() - oversizedBefore).isEqualTo(1);
 
             // ClickHouse, fed by the real sink from the priced topic, reports the same month totals per customer.
             reportsMatch(run, names, expected);

@@ -10,6 +10,7 @@ import dev.tokenmin.stream.config.TopicNames;
 import dev.tokenmin.stream.errors.DeadLetterHandlers;
 import dev.tokenmin.stream.pricing.PriceCatalog;
 import dev.tokenmin.stream.serde.StreamSerdes;
+import dev.tokenmin.stream.usage.UsageSizeLimit;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -31,7 +32,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -130,14 +130,15 @@ class MeteringTopologyTest {
 
     @Test
     void shouldDeadLetterInvalidAndUndecodableRecordsAndKeepGoing() {
-        long undecodableBefore = DeadLetterHandlers.counts().computeIfAbsent("undecodable",
-                k -> new AtomicLong()).get();
+        long undecodableBefore = DeadLetterHandlers.counter("undecodable").get();
+        long oversizedBefore = DeadLetterHandlers.counter("oversized").get();
         UsageEvent negative = event("gpt-4.1", "2026-11-22T11:00:00Z", -5, 10);
         UsageEvent wrongKey = event("gpt-4.1", "2026-11-22T11:00:01Z", 5, 10);
         UsageEvent fine = event("gpt-4.1", "2026-11-22T11:00:02Z", 1_000, 100);
 
         send(negative);
         rawUsage.pipeInput("some-key", "poison".getBytes(StandardCharsets.UTF_8));
+        rawUsage.pipeInput("big", new byte[UsageSizeLimit.MAX_BYTES + 1]); // never decoded: zeros would be "valid"
         usage.pipeInput("not-the-event-id", wrongKey, wrongKey.getOccurredAt());
         send(fine);
 
@@ -146,6 +147,7 @@ class MeteringTopologyTest {
         // TopologyTestDriver does not pass on the dead-letter records of the deserialization handler (the real
         // broker does); here the undecodable record shows as counted, and it stopped nothing.
         assertThat(DeadLetterHandlers.counts().get("undecodable").get() - undecodableBefore).isEqualTo(1);
+        assertThat(DeadLetterHandlers.counts().get("oversized").get() - oversizedBefore).isEqualTo(1);
         List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
         assertThat(dead).hasSize(2);
         assertThat(header(dead.get(0), DeadLetterHandlers.HEADER_MESSAGE)).contains("input_tokens: must not be negative");
