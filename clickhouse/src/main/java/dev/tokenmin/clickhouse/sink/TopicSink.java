@@ -135,7 +135,11 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
         new KafkaClientMetrics(consumer, table).bindTo(meters);
     }
 
-    void afterInsert(Runnable hook) {
+    /**
+     * For fault tests: {@code hook} runs after each insert and before its offsets are committed; one that throws ends
+     * {@link #run()} there, as a crash between insert and commit would (nothing committed, the consumer not closed).
+     */
+    public void afterInsert(Runnable hook) {
         this.afterInsert = hook;
     }
 

@@ -18,7 +18,8 @@ import java.util.Properties;
  * @param bootstrapServers  Kafka's {@code bootstrap.servers}
  * @param schemaRegistryUrl the Confluent-compatible registry
  * @param stateDir          where RocksDB keeps state (a persistent volume, never a temp folder)
- * @param topics            the topics
+ * @param topics            the topics ({@code topics.suffix}, if set, is appended to every name: a test run or a
+ *                          staging environment sharing a cluster)
  * @param dedupHorizon      how long an event id is remembered to drop a duplicate (default 7 days)
  * @param grace             how late an event may arrive and still count in its window (default 1 hour)
  * @param kafka             further Kafka settings ({@code kafka.*}), security included
@@ -60,6 +61,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
     public static final String HTTP_ADMIN_TOKEN = "http.admin.token";
+    public static final String TOPICS_SUFFIX = "topics.suffix";
 
     public static StreamAppConfig fromEnvironment(Map<String, String> env) {
         return fromProperties(Settings.fromEnvironment(env));
@@ -78,11 +80,12 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         s.throwIfAny("stream app configuration");
         String host = s.string(HTTP_HOST, "127.0.0.1");
         String token = s.string(HTTP_ADMIN_TOKEN, null);
+        String suffix = s.string(TOPICS_SUFFIX, "");
         Http http = new Http(host, port, s.string(HTTP_ADVERTISED_HOST, host),
                 token == null || token.isBlank() ? null : token);
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
-                TopicNames.DEFAULT, Duration.ofHours(horizonHours), Duration.ofSeconds(graceSeconds),
-                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http, anomaly);
+                TopicNames.DEFAULT.withSuffix(suffix), Duration.ofHours(horizonHours),
+                Duration.ofSeconds(graceSeconds), s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http, anomaly);
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
