@@ -17,6 +17,8 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,13 +46,15 @@ public final class KafkaBroker extends RestartableService {
     private final BuildInfo build;
     private final Duration startTimeout;
     private final int brokerPort;
+    private final BrokerSecurity security;
 
-    private KafkaBroker(Path home, BuildInfo build, Duration startTimeout, int brokerPort) {
+    private KafkaBroker(Path home, BuildInfo build, Duration startTimeout, int brokerPort, BrokerSecurity security) {
         super(SERVICE);
         this.home = home;
         this.build = build;
         this.startTimeout = startTimeout;
         this.brokerPort = brokerPort;
+        this.security = security;
     }
 
     /**
@@ -58,9 +62,17 @@ public final class KafkaBroker extends RestartableService {
      * same ports and data). Returns once the broker answers metadata requests.
      */
     public static KafkaBroker start(Path home, BuildInfo build, Duration startTimeout) {
-        Properties config = loadOrCreateConfig(home);
+        return start(home, build, startTimeout, null);
+    }
+
+    /**
+     * The same with {@code security} (null: plaintext): clients must then connect with SASL_SSL (SCRAM-SHA-512) and
+     * are authorized by ACLs; plaintext connections are refused. Use the same security to restart on a home.
+     */
+    public static KafkaBroker start(Path home, BuildInfo build, Duration startTimeout, BrokerSecurity security) {
+        Properties config = loadOrCreateConfig(home, security);
         int brokerPort = Integer.parseInt(config.getProperty("tokenmin.broker.port"));
-        KafkaBroker broker = new KafkaBroker(home, build, startTimeout, brokerPort);
+        KafkaBroker broker = new KafkaBroker(home, build, startTimeout, brokerPort, security);
         broker.format(config.getProperty(CLUSTER_ID_KEY));
         broker.launch();
         return broker;
@@ -79,7 +91,7 @@ public final class KafkaBroker extends RestartableService {
         return home.resolve(LOG_FILE);
     }
 
-    private static Properties loadOrCreateConfig(Path home) {
+    private static Properties loadOrCreateConfig(Path home, BrokerSecurity security) {
         Path file = home.resolve(CONFIG_FILE);
         try {
             Files.createDirectories(home);
@@ -115,6 +127,12 @@ public final class KafkaBroker extends RestartableService {
             p.setProperty("share.coordinator.state.topic.min.isr", "1");
             p.setProperty("min.insync.replicas", "1");
             p.setProperty("group.initial.rebalance.delay.ms", "0");
+            if (security != null) {
+                p.setProperty("listeners", "SASL_SSL://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:"
+                        + controllerPort);
+                p.setProperty("advertised.listeners", "SASL_SSL://127.0.0.1:" + brokerPort);
+                p.putAll(security.brokerSettings());
+            }
             // Not Kafka settings: what this class needs to restart on the same data.
             p.setProperty("tokenmin.broker.port", String.valueOf(brokerPort));
             p.setProperty("tokenmin.controller.port", String.valueOf(controllerPort));
@@ -132,11 +150,14 @@ public final class KafkaBroker extends RestartableService {
         if (Files.exists(home.resolve("data").resolve("meta.properties"))) {
             return;
         }
-        ChildProcess.runJava(SERVICE + " (storage format)", List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", build.childClassPathArgument(),
                 "kafka.tools.StorageTool", "format", "--cluster-id", clusterId,
-                "--config", home.resolve(CONFIG_FILE).toString(), "--ignore-formatted"),
-                home, log(), startTimeout);
+                "--config", home.resolve(CONFIG_FILE).toString(), "--ignore-formatted"));
+        if (security != null) {
+            args.addAll(security.formatArguments());
+        }
+        ChildProcess.runJava(SERVICE + " (storage format)", args, home, log(), startTimeout);
     }
 
     @Override
@@ -158,10 +179,13 @@ public final class KafkaBroker extends RestartableService {
         if (!Probes.accepts(brokerPort)) {
             return false;
         }
-        Map<String, Object> config = Map.of(
+        Map<String, Object> config = new HashMap<>(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000));
+        if (security != null) {
+            config.putAll(security.adminClient());
+        }
         try (Admin admin = Admin.create(config)) {
             return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
         } catch (Exception e) {
