@@ -178,8 +178,39 @@ class FaultSuiteIT {
         }
     }
 
+    @Test
+    @Order(5)
+    void sidecarKilledRightAfterAcknowledgingThreeTimes(LocalStack stack, TestNames names, @TempDir Path dir)
+            throws Exception {
+        Workload workload = Workload.generate(5, events(30_000), Instant.now());
+        long t0 = System.nanoTime();
+        try (FaultRun run = new FaultRun(stack, names, dir, 4);
+             SidecarProduction gateway = new SidecarProduction(dir.resolve("sidecar"), stack.kafkaBootstrapServers(),
+                     stack.schemaRegistryUrl(), run.topics.usage(), run.topics.throttle())) {
+            run.change(run.app(Map.of())::start);
+            run.putBudgets(workload);
+            run.startSink();
+            gateway.startSidecar().send(workload, rate(600));
+            for (int kill = 1; kill <= 3; kill++) {
+                gateway.awaitSent(workload.distinct() * kill / 4);
+                gateway.killAfterNextAccepted();
+                log("sidecar to be killed -9 right after its next 202 (%d of 3) at %,d events accepted", kill,
+                        gateway.sent.get());
+            }
+            gateway.awaitDone(Duration.ofMinutes(10));
+            assertThat(gateway.kills.get()).as("kills right after a 202").isEqualTo(3);
+            check("sidecar kill -9 right after a 202 x3, restarted on its spool", workload, gateway.posted.get(),
+                    "gateway batches sent again " + gateway.retried.get(), run, t0);
+        }
+    }
+
     /** Reads what every part holds, adds the scenario's row to the report, and asserts nothing lost or doubled. */
     private static void check(String fault, Workload workload, FaultRun.Production production, FaultRun run,
+                              long t0) throws Exception {
+        check(fault, workload, production.records.get(), "producer resent " + production.resent.get(), run, t0);
+    }
+
+    private static void check(String fault, Workload workload, long records, String producerSide, FaultRun run,
                               long t0) throws Exception {
         FaultRun.Holdings h = run.settle(workload, Duration.ofMinutes(SOAK ? 15 : 6));
         long distinct = workload.distinct();
@@ -205,15 +236,15 @@ class FaultSuiteIT {
                         .noneMatch(b -> b.getScope().equals(scope)))
                 .forEach(scope -> wrongDecisions.add(scope + " has decisions but no budget"));
         String row = String.format("| %s | %,d | %,d | %,d | %,d (%,d rows) | %,d | %,d | %d of %d | %d s |", fault,
-                distinct, production.records.get(), h.inState(), h.inClickHouse(), h.clickHouseRows(), lost,
+                distinct, records, h.inState(), h.inClickHouse(), h.clickHouseRows(), lost,
                 duplicated, Math.max(0, budgeted - wrongDecisions.size()), budgeted, (System.nanoTime() - t0) / 1_000_000_000L);
         ROWS.add(row);
         log("%s", row);
         log("%d scopes checked, %d wrong; decisions %s; ClickHouse cost %d of %d nano-USD; "
-                        + "unplanned app restarts %d; sink starts %d, insert retries %d; producer resent %,d",
+                        + "unplanned app restarts %d; sink starts %d, insert retries %d; %s",
                 workload.expected.size(), h.wrongScopes().size(), h.decisions(), h.clickHouseCost(),
                 workload.totalCostNanos, run.unplannedRestarts(), run.sinkStarts(), run.sinkRetries(),
-                production.resent.get());
+                producerSide);
 
         assertThat(h.wrongScopes()).as("scopes whose total in the app's state differs from the distinct events")
                 .isEmpty();
