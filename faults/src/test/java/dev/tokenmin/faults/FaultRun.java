@@ -33,10 +33,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,6 +72,7 @@ final class FaultRun implements AutoCloseable {
     final String database;
     private final Path dir;
     private final String suffix;
+    private final String name;
     private final Map<String, Object> kafka;
     private final SchemaRegistryClient registry;
     private final Client clickHouse;
@@ -86,6 +90,7 @@ final class FaultRun implements AutoCloseable {
     FaultRun(LocalStack stack, TestNames names, Path dir, int partitions) throws Exception {
         this.stack = stack;
         this.dir = dir;
+        this.name = names.toString();
         this.suffix = "." + names;
         this.topics = TopicNames.DEFAULT.withSuffix(suffix);
         this.applicationId = names.applicationId("tokenmin");
@@ -395,7 +400,7 @@ final class FaultRun implements AutoCloseable {
                 if (r != null && r.statusCode() == 200) {
                     try {
                         return JSON.readTree(r.body());
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         throw new IllegalStateException("unreadable answer to " + q + ": " + r.body(), e);
                     }
                 }
@@ -445,6 +450,21 @@ final class FaultRun implements AutoCloseable {
         return byScope;
     }
 
+    /** The instances' logs outlive the test's temporary folder: {@code target/fault-logs/<test>/}. */
+    private void keepLogs() {
+        Path kept = Path.of("target", "fault-logs", name);
+        try {
+            Files.createDirectories(kept);
+            for (StreamAppProcess app : apps) {
+                if (Files.exists(app.log())) {
+                    Files.copy(app.log(), kept.resolve(app + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            System.out.printf("[faults] could not keep the logs in %s: %s%n", kept, e);
+        }
+    }
+
     int unplannedRestarts() {
         return unplannedRestarts.get();
     }
@@ -455,6 +475,7 @@ final class FaultRun implements AutoCloseable {
         supervisor.interrupt();
         synchronized (lifecycle) {
             apps.forEach(StreamAppProcess::close);
+            keepLogs();
         }
         TopicSink<PricedUsage> s = sink;
         if (s != null) {

@@ -145,6 +145,8 @@ class FaultSuiteIT {
             production.awaitDone(Duration.ofMinutes(10));
             check("one of two instances frozen 25 s (zombie), thawed; a third joins", workload, production, run,
                     t0);
+            assertThat(Files.readString(first.log())).as("the thawed instance found itself fenced")
+                    .contains("Detected that the thread is being fenced");
         }
     }
 

@@ -278,6 +278,7 @@ class SecurityIT {
         assertThat(t).as(what + ": refused with " + type.getSimpleName() + ", was " + thrown).isNotNull();
     }
 
+    /** The ACLs of each principal: those of k8s/base/kafka/users.yaml, for this test's topics and ids. */
     private static List<AclBinding> acls(TopicNames topics, String appId, String sinkGroup) {
         List<AclBinding> acls = new ArrayList<>();
         allow(acls, "agent", ResourceType.TOPIC, topics.usage(), PatternType.LITERAL, AclOperation.WRITE);
@@ -290,7 +291,11 @@ class SecurityIT {
                 topics.deadLetters(), topics.budgets())) {
             allow(acls, "stream", ResourceType.TOPIC, out, PatternType.LITERAL, AclOperation.WRITE);
         }
-        allow(acls, "stream", ResourceType.TOPIC, appId, PatternType.PREFIXED, AclOperation.ALL);
+        // Internal topics under the application id, with the operations k8s/base/kafka/users.yaml grants.
+        for (AclOperation op : List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE,
+                AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)) {
+            allow(acls, "stream", ResourceType.TOPIC, appId, PatternType.PREFIXED, op);
+        }
         allow(acls, "stream", ResourceType.GROUP, appId, PatternType.PREFIXED, AclOperation.READ);
         allow(acls, "stream", ResourceType.TRANSACTIONAL_ID, appId, PatternType.PREFIXED, AclOperation.WRITE);
         allow(acls, "stream", ResourceType.TRANSACTIONAL_ID, appId, PatternType.PREFIXED, AclOperation.DESCRIBE);
