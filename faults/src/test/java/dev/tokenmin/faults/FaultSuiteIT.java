@@ -239,7 +239,8 @@ class FaultSuiteIT {
                 .forEach(scope -> wrongDecisions.add(scope + " has decisions but no budget"));
         String row = String.format("| %s | %,d | %,d | %,d | %,d (%,d rows) | %,d | %,d | %d of %d | %d s |", fault,
                 distinct, records, h.inState(), h.inClickHouse(), h.clickHouseRows(), lost,
-                duplicated, Math.max(0, budgeted - wrongDecisions.size()), budgeted, (System.nanoTime() - t0) / 1_000_000_000L);
+                duplicated, Math.max(0, budgeted - wrongDecisions.size()), budgeted,
+                (System.nanoTime() - t0) / 1_000_000_000L);
         ROWS.add(row);
         log("%s", row);
         log("%d scopes checked, %d wrong; decisions %s; ClickHouse cost %d of %d nano-USD; "

@@ -136,7 +136,8 @@ class SecurityIT {
                     StreamAppConfig.APPLICATION_ID, appId,
                     StreamAppConfig.STATE_DIR, dir.resolve("state").toString(),
                     StreamAppConfig.HTTP_PORT, "0"));
-            security.client("stream", secrets.get("stream")).forEach((k, v) -> appProps.put("kafka." + k, v.toString()));
+            security.client("stream", secrets.get("stream"))
+                    .forEach((k, v) -> appProps.put("kafka." + k, v.toString()));
             Path tokens = dir.resolve("tokens.properties");
             Files.writeString(tokens, "gw-secure=" + GATEWAY_TOKEN + "\n");
             Map<String, String> sidecarProps = new HashMap<>(Map.of(

@@ -51,7 +51,9 @@ final class StreamAppProcess implements AutoCloseable {
         }
         List<String> args = new ArrayList<>(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
-                "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams=" + System.getProperty("faults.streams.log", "warn"),
+                // -Dfaults.streams.log=info shows Kafka Streams' task and rebalance decisions in the instance logs.
+                "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams="
+                        + System.getProperty("faults.streams.log", "warn"),
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-cp", System.getProperty("java.class.path"), StreamMain.class.getName()));
         settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));

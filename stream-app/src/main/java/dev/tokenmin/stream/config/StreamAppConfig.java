@@ -121,8 +121,9 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         // instance was fenced as a zombie, Kafka Streams 4.3.1 kept moving tasks it found corrupted (no checkpoint,
         // under exactly-once) between instances that each held an unusable copy, a rebalance each time: hundreds of
         // rebalances and no progress for minutes in 3 of 4 runs of faults/FaultSuiteIT's zombie scenario; with this,
-        // 5 of 5 settled within seconds (5-7 rebalances per instance). The price: a task that moves pauses while its new owner restores it
-        // (seconds at tokenmin's state sizes; see docs/benchmarks.md). kafka.acceptable.recovery.lag overrides it.
+        // 5 of 5 settled within seconds (5-7 rebalances per instance). The price: a task that moves pauses while its
+        // new owner restores it (seconds at tokenmin's state sizes; see docs/benchmarks.md).
+        // kafka.acceptable.recovery.lag overrides it.
         p.putIfAbsent(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, Long.MAX_VALUE);
         return p;
     }
