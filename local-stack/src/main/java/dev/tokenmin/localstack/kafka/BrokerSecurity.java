@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * broker authenticates with its own certificate as {@link #BROKER_PRINCIPAL}.
  * <p>
  * {@link #generate} makes fresh ones with the JDK's {@code keytool} (the JDK has no public API that issues
- * certificates, and a library such as Bouncy Castle is not worth a dependency for a test fixture).
+ * certificates, and a library such as Bouncy Castle is not worth a dependency for a test fixture). The broker's
+ * {@code server.properties} in its home holds these secrets in clear: a fixture for tests on one machine, not a
+ * production configuration (k8s/ declares the real cluster's users and ACLs through Strimzi).
  *
  * @param keyStore   PKCS12: the broker's key and self-signed certificate (CN=tokenmin-broker, SAN IP 127.0.0.1)
  * @param trustStore PKCS12: the certificate alone, for clients
