@@ -206,8 +206,17 @@ final class FaultRun implements AutoCloseable {
         }
     }
 
-    /** Publishes the workload's budgets and waits until the app holds them. */
-    void putBudgets(Workload workload) throws Exception {
+    /** Starts {@code apps}, publishes the workload's budgets and starts the sink: the pipeline before the traffic. */
+    void startPipeline(Workload workload, StreamAppProcess... apps) throws Exception {
+        for (StreamAppProcess app : apps) {
+            change(app::start);
+        }
+        putBudgets(workload);
+        startSink();
+    }
+
+    /** Publishes the workload's budgets (the app picks them up from the budgets topic). */
+    private void putBudgets(Workload workload) throws Exception {
         try (BudgetPublisher publisher = new BudgetPublisher(topics.budgets(), kafka,
                 ConfluentAvroSerde.of(dev.tokenmin.avro.Budget.class, registry, true))) {
             publisher.put(workload.budgets);

@@ -51,6 +51,15 @@ class FaultSuiteIT {
         return SOAK ? RATE : ci;
     }
 
+    /**
+     * The injected fault's duration: the broker down, an instance frozen, ClickHouse away for {@code length} while
+     * events keep flowing. A wait that is the fault itself, not a wait for a condition (those poll with deadlines).
+     */
+    private static void holdFault(Duration length, String what) throws InterruptedException {
+        log("fault held for %d s: %s", length.toSeconds(), what);
+        Thread.sleep(length.toMillis());
+    }
+
     /** One line of the suite's progress, with the seconds since the suite started. */
     private static void log(String format, Object... args) {
         System.out.printf("[faults] +%.1f s %s%n", (System.nanoTime() - SUITE_START) / 1e9,
@@ -63,14 +72,12 @@ class FaultSuiteIT {
         Workload workload = Workload.generate(1, events(60_000), Instant.now());
         long t0 = System.nanoTime();
         try (FaultRun run = new FaultRun(stack, names, dir, 4)) {
-            run.change(run.app(Map.of())::start);
-            run.putBudgets(workload);
-            run.startSink();
+            run.startPipeline(workload, run.app(Map.of()));
             FaultRun.Production production = run.produce(workload, rate(600));
             for (int kill = 1; kill <= 5; kill++) {
                 production.awaitSent(workload.distinct() * kill / 6);
                 stack.kafka().kill();
-                Thread.sleep(3_000);
+                holdFault(Duration.ofSeconds(3), "the broker stays down");
                 stack.kafka().restart();
                 log("broker killed -9 and restarted (%d of 5) at %,d events sent", kill,
                         production.sent.get());
@@ -88,9 +95,7 @@ class FaultSuiteIT {
         long t0 = System.nanoTime();
         try (FaultRun run = new FaultRun(stack, names, dir, 4)) {
             StreamAppProcess app = run.app(Map.of());
-            run.change(app::start);
-            run.putBudgets(workload);
-            run.startSink();
+            run.startPipeline(workload, app);
             FaultRun.Production production = run.produce(workload, rate(450));
             for (int kill = 1; kill <= 5; kill++) {
                 production.awaitSent(workload.distinct() * kill / 7);
@@ -124,16 +129,13 @@ class FaultSuiteIT {
         try (FaultRun run = new FaultRun(stack, names, dir, 4)) {
             StreamAppProcess first = run.app(quickFencing);
             StreamAppProcess second = run.app(quickFencing);
-            run.change(first::start);
-            run.change(second::start);
-            run.putBudgets(workload);
-            run.startSink();
+            run.startPipeline(workload, first, second);
             FaultRun.Production production = run.produce(workload, rate(600));
             production.awaitSent(workload.distinct() / 3);
             first.signal("STOP");
             log("%s frozen (SIGSTOP) at %,d events sent; the other takes its tasks", first,
                     production.sent.get());
-            Thread.sleep(25_000); // past session.timeout.ms and max.poll.interval.ms (10 s each)
+            holdFault(Duration.ofSeconds(25), "frozen past session.timeout.ms and max.poll.interval.ms (10 s)");
             first.signal("CONT");
             log("%s thawed (SIGCONT) at %,d events sent: a zombie, fenced on its next "
                     + "commit", first, production.sent.get());
@@ -157,9 +159,7 @@ class FaultSuiteIT {
         Workload workload = Workload.generate(4, events(60_000), Instant.now());
         long t0 = System.nanoTime();
         try (FaultRun run = new FaultRun(stack, names, dir, 4)) {
-            run.change(run.app(Map.of())::start);
-            run.putBudgets(workload);
-            run.startSink();
+            run.startPipeline(workload, run.app(Map.of()));
             FaultRun.Production production = run.produce(workload, rate(800));
             production.awaitSent(workload.distinct() / 5);
             run.crashSinkAfterNextInsert();
@@ -168,7 +168,7 @@ class FaultSuiteIT {
                 stack.clickHouse().stop();
                 log("ClickHouse stopped at %,d events sent; back in 60 s",
                         production.sent.get());
-                Thread.sleep(60_000);
+                holdFault(Duration.ofSeconds(60), "ClickHouse stays away while events flow");
             } finally {
                 stack.clickHouse().restart();
             }
@@ -189,9 +189,7 @@ class FaultSuiteIT {
         try (FaultRun run = new FaultRun(stack, names, dir, 4);
              SidecarProduction gateway = new SidecarProduction(dir.resolve("sidecar"), stack.kafkaBootstrapServers(),
                      stack.schemaRegistryUrl(), run.topics.usage(), run.topics.throttle())) {
-            run.change(run.app(Map.of())::start);
-            run.putBudgets(workload);
-            run.startSink();
+            run.startPipeline(workload, run.app(Map.of()));
             gateway.startSidecar().send(workload, rate(600));
             for (int kill = 1; kill <= 3; kill++) {
                 gateway.awaitSent(workload.distinct() * kill / 4);
