@@ -3,7 +3,7 @@ package dev.tokenmin.stream.anomaly;
 import dev.tokenmin.avro.Alert;
 import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.stream.spend.CalendarMonthWindows;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -44,7 +44,7 @@ import java.util.Map;
  * What moved is read from the window against the sums of its baseline windows: request volume, prompt tokens per
  * request (context inflation), output tokens per request, and cost per billed token (model mix); largest first.
  */
-public final class AnomalyDetector implements Processor<String, ScopedUsage, String, Alert> {
+public final class AnomalyDetector implements Processor<String, SpendDelta, String, Alert> {
 
     static final long HOUR = Duration.ofHours(1).toMillis();
     static final long DAY = Duration.ofDays(1).toMillis();
@@ -101,10 +101,10 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
     }
 
     @Override
-    public void process(Record<String, ScopedUsage> record) {
+    public void process(Record<String, SpendDelta> record) {
         String key = record.key();
-        ScopedUsage u = record.value();
-        long t = u.occurredAt();
+        SpendDelta u = record.value();
+        long t = u.firstAt(); // all of u is of one minute, hence of one hour and one day
         AnomalyState s = states.get(key);
         if (s == null) {
             s = new AnomalyState();
@@ -155,13 +155,13 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
         return key + "|" + kind.name().charAt(0) + "|" + start + "|";
     }
 
-    /** Adds the event's cost to its model's and its user's spend in the open window. */
-    private void contribute(String key, WindowKind kind, long start, ScopedUsage u) {
+    /** Adds the cost of {@code u}'s models and users to their spend in the open window. */
+    private void contribute(String key, WindowKind kind, long start, SpendDelta u) {
         String prefix = prefix(key, kind, start);
-        add(prefix + "m:" + u.provider() + "/" + u.model(), u.costNanos());
-        if (u.userId() != null) {
-            add(prefix + "u:" + u.userId(), u.costNanos());
+        for (SpendDelta.ModelDelta m : u.byModel()) {
+            add(prefix + "m:" + m.provider() + "/" + m.model(), m.costNanos());
         }
+        u.userCosts().forEach((user, cost) -> add(prefix + "u:" + user, cost));
     }
 
     private void add(String contributor, long cost) {
@@ -194,7 +194,7 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
         keys.forEach(contributors::delete);
     }
 
-    private static void addLate(WindowStore<String, Bucket> history, String key, long start, ScopedUsage u) {
+    private static void addLate(WindowStore<String, Bucket> history, String key, long start, SpendDelta u) {
         Bucket b = history.fetch(key, start);
         if (b == null) {
             b = new Bucket();
@@ -275,7 +275,7 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
     }
 
     private void judge(String key, String dimension, WindowKind kind, AnomalyState.Window w, long size,
-                       Record<String, ScopedUsage> record) {
+                       Record<String, SpendDelta> record) {
         if (w.fired || w.baseline == null || w.baseline.medianCost() <= 0 || w.totals.cost < config.minSpendNanos()) {
             return;
         }
@@ -290,7 +290,7 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
                 Instant.ofEpochMilli(context.currentSystemTimeMs())));
     }
 
-    private void judgeMonth(String key, String dimension, AnomalyState s, Record<String, ScopedUsage> record) {
+    private void judgeMonth(String key, String dimension, AnomalyState s, Record<String, SpendDelta> record) {
         if (s.monthFired || s.lastMonthSameDays <= 0) {
             return;
         }
@@ -311,7 +311,7 @@ public final class AnomalyDetector implements Processor<String, ScopedUsage, Str
                         "u:"), Instant.ofEpochMilli(context.currentSystemTimeMs())));
     }
 
-    private void raise(Record<String, ScopedUsage> record, Alert alert) {
+    private void raise(Record<String, SpendDelta> record, Alert alert) {
         MeteringCounters.ALERTS.incrementAndGet();
         LOG.warn("alert {}: {}", alert.getAlertId(), alert.getSummary());
         context.forward(new Record<>(alert.getScope(), alert, record.timestamp()));

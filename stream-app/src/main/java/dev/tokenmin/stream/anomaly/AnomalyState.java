@@ -1,7 +1,7 @@
 package dev.tokenmin.stream.anomaly;
 
 import dev.tokenmin.stream.serde.InternalSerdes;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -43,7 +43,7 @@ final class AnomalyState {
             this.baseline = baseline;
         }
 
-        void add(ScopedUsage u) {
+        void add(SpendDelta u) {
             totals.add(u);
         }
     }

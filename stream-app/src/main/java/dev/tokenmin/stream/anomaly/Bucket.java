@@ -1,7 +1,7 @@
 package dev.tokenmin.stream.anomaly;
 
 import dev.tokenmin.stream.serde.InternalSerdes;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -21,9 +21,9 @@ final class Bucket {
     long outputTokens;
     long billedTokens;
 
-    void add(ScopedUsage u) {
+    void add(SpendDelta u) {
         cost = Math.addExact(cost, u.costNanos());
-        requests++;
+        requests += u.requests();
         promptTokens += u.promptTokens();
         outputTokens += u.outputTokens();
         billedTokens += u.billedTokens();

@@ -10,7 +10,7 @@ import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.stream.alerts.Alerts;
 import dev.tokenmin.stream.spend.LatestWindows;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import dev.tokenmin.stream.topology.ScopeInput;
 import org.apache.kafka.streams.KeyValue;
@@ -114,12 +114,12 @@ public final class BudgetEnforcer implements Processor<String, ScopeInput, Strin
         }
     }
 
-    private void onUsage(String scope, ScopedUsage usage, long now, long timestamp) {
+    private void onUsage(String scope, SpendDelta usage, long now, long timestamp) {
         Map<String, Budget> ofScope = byScope.get(scope);
         if (ofScope == null) {
             return;
         }
-        Instant at = Instant.ofEpochMilli(usage.occurredAt());
+        Instant at = Instant.ofEpochMilli(usage.firstAt()); // all of it is of one minute, hence one period
         boolean redecide = false;
         for (Budget b : ofScope.values()) {
             String key = key(scope, b.getBudgetId());

@@ -4,7 +4,7 @@ import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.LadderStep;
 import dev.tokenmin.avro.LimitUnit;
 import dev.tokenmin.avro.ThrottleAction;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
 
 import java.math.BigInteger;
 import java.util.List;
@@ -28,7 +28,7 @@ public final class Ladders {
     }
 
     /** What {@code usage} adds to {@code budget}: its cost in nano-USD, or its billed tokens (reasoning is output). */
-    public static long amount(Budget budget, ScopedUsage usage) {
+    public static long amount(Budget budget, SpendDelta usage) {
         return budget.getLimitUnit() == LimitUnit.NANO_USD ? usage.costNanos() : usage.billedTokens();
     }
 

@@ -22,13 +22,17 @@ import java.util.Properties;
  *                          staging environment sharing a cluster)
  * @param dedupHorizon      how long an event id is remembered to drop a duplicate (default 7 days)
  * @param grace             how late an event may arrive and still count in its window (default 1 hour)
+ * @param spendFlush        how long the pricing side sums a busy scope's events before they go to the by-scope
+ *                          topic (default 100 ms; 0: every event at once, six by-scope records per event): the wait
+ *                          is part of a throttle decision's latency; the sums save most of the by-scope records
  * @param kafka             further Kafka settings ({@code kafka.*}), security included
  * @param registry          further registry settings ({@code registry.*})
  * @param http              the HTTP API: interactive queries, budgets, health, metrics
  * @param anomaly           what anomaly detection watches and when it fires ({@code anomaly.*})
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
-                              TopicNames topics, Duration dedupHorizon, Duration grace, Map<String, String> kafka,
+                              TopicNames topics, Duration dedupHorizon, Duration grace, Duration spendFlush,
+                              Map<String, String> kafka,
                               Map<String, String> registry, Http http, AnomalyConfig anomaly) {
 
     /**
@@ -55,6 +59,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String STATE_DIR = "state.dir";
     public static final String DEDUP_HORIZON_HOURS = "dedup.horizon.hours";
     public static final String GRACE_SECONDS = "grace.seconds";
+    public static final String SPEND_FLUSH_MS = "spend.flush.ms";
     public static final String KAFKA_PREFIX = "kafka.";
     public static final String REGISTRY_PREFIX = "registry.";
     public static final String HTTP_HOST = "http.host";
@@ -75,6 +80,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         String stateDir = s.required(STATE_DIR);
         long horizonHours = s.positiveLong(DEDUP_HORIZON_HOURS, 7 * 24);
         long graceSeconds = s.positiveLong(GRACE_SECONDS, 3_600);
+        int spendFlushMs = s.intBetween(SPEND_FLUSH_MS, 100, 0, 60_000);
         int port = s.intBetween(HTTP_PORT, 8090, 0, 65_535);
         AnomalyConfig anomaly = AnomalyConfig.from(s);
         s.throwIfAny("stream app configuration");
@@ -85,17 +91,18 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
                 token == null || token.isBlank() ? null : token);
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
                 TopicNames.DEFAULT.withSuffix(suffix), Duration.ofHours(horizonHours),
-                Duration.ofSeconds(graceSeconds), s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http, anomaly);
+                Duration.ofSeconds(graceSeconds), Duration.ofMillis(spendFlushMs), s.prefixed(KAFKA_PREFIX),
+                s.prefixed(REGISTRY_PREFIX), http, anomaly);
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
         return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
-                grace, kafka, registry, http, anomaly);
+                grace, spendFlush, kafka, registry, http, anomaly);
     }
 
     public StreamAppConfig withApplicationId(String id) {
         return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
-                kafka, registry, http, anomaly);
+                spendFlush, kafka, registry, http, anomaly);
     }
 
     /**

@@ -4,7 +4,8 @@ import dev.tokenmin.avro.ModelSpend;
 import dev.tokenmin.avro.SpendAggregate;
 import dev.tokenmin.avro.WindowKind;
 import dev.tokenmin.stream.spend.LatestWindows;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
+import dev.tokenmin.stream.spend.SpendDeltaBuffer;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,16 +17,18 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Compact binary encodings for what never leaves the app: the by-scope topic's counted events and the spend
- * aggregates in state stores and their changelogs. Each starts with a format version byte, so a later format can
- * read an earlier one. Not Avro through the registry, because these are encoded and decoded several times per
- * event and scope (store caches hold bytes) and nothing outside the app reads them: no registry subject per
- * changelog topic, no schema id lookups. What other systems read (the spend, priced, alerts and throttle topics)
- * stays Avro through the registry.
+ * Compact binary encodings for what never leaves the app: the by-scope and by-dimension topics' spend deltas, the spend
+ * aggregates in state stores and their changelogs. Each starts with a format version byte, so a later format can read
+ * an earlier one (store keys excepted: they are compared as bytes). Not Avro through the registry, because these are
+ * encoded and decoded several times per event and scope (store caches hold bytes) and nothing outside the app reads
+ * them: no registry subject per changelog topic, no schema id lookups. What other systems read (the spend, priced,
+ * alerts and throttle topics) stays Avro through the registry.
  */
 public final class InternalSerdes {
 
@@ -35,37 +38,111 @@ public final class InternalSerdes {
     private InternalSerdes() {
     }
 
-    static void writeScopedUsage(DataOutputStream out, ScopedUsage u) throws IOException {
-        out.writeByte(V1);
-        out.writeLong(u.eventId().getMostSignificantBits());
-        out.writeLong(u.eventId().getLeastSignificantBits());
-        out.writeLong(u.occurredAt());
-        out.writeUTF(u.provider());
-        out.writeUTF(u.model());
-        out.writeLong(u.costNanos());
-        out.writeBoolean(u.unpriced());
-        out.writeLong(u.inputTokens());
-        out.writeLong(u.cachedInputTokens());
-        out.writeLong(u.cacheWriteTokens());
-        out.writeLong(u.outputTokens());
-        out.writeLong(u.reasoningTokens());
-        out.writeBoolean(u.userId() != null);
-        if (u.userId() != null) {
-            out.writeUTF(u.userId());
+    /**
+     * The format byte of {@link SpendDelta}s. Format 1 was a single counted event (before events were summed per
+     * scope and minute); it is still read, as a delta of one event, so that records in flight across an upgrade count.
+     */
+    static final byte DELTA_FORMAT = 2;
+    private static final byte LEGACY_COUNTED_EVENT = 1;
+
+    static void writeDelta(DataOutputStream out, SpendDelta d) throws IOException {
+        out.writeByte(DELTA_FORMAT);
+        out.writeLong(d.firstAt());
+        out.writeLong(d.lastAt());
+        out.writeLong(d.requests());
+        out.writeLong(d.unpricedRequests());
+        out.writeLong(d.costNanos());
+        out.writeLong(d.inputTokens());
+        out.writeLong(d.cachedInputTokens());
+        out.writeLong(d.cacheWriteTokens());
+        out.writeLong(d.outputTokens());
+        out.writeLong(d.reasoningTokens());
+        out.writeInt(d.byModel().size());
+        for (SpendDelta.ModelDelta m : d.byModel()) {
+            out.writeUTF(m.provider());
+            out.writeUTF(m.model());
+            out.writeLong(m.requests());
+            out.writeLong(m.costNanos());
+            out.writeLong(m.inputTokens());
+            out.writeLong(m.outputTokens());
+        }
+        out.writeInt(d.userCosts().size());
+        for (Map.Entry<String, Long> user : new TreeMap<>(d.userCosts()).entrySet()) { // the same bytes every time
+            out.writeUTF(user.getKey());
+            out.writeLong(user.getValue());
         }
     }
 
-    static ScopedUsage readScopedUsage(DataInputStream in) throws IOException {
-        version(in, "counted event");
-        return new ScopedUsage(new UUID(in.readLong(), in.readLong()), in.readLong(), in.readUTF(), in.readUTF(),
-                in.readLong(), in.readBoolean(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
-                in.readLong(), in.readBoolean() ? in.readUTF() : null);
+    static SpendDelta readDelta(DataInputStream in) throws IOException {
+        byte format = in.readByte();
+        if (format == LEGACY_COUNTED_EVENT) {
+            return readCountedEvent(in);
+        }
+        if (format != DELTA_FORMAT) {
+            throw new SerializationException("spend delta in format " + format + ", this version reads formats "
+                    + LEGACY_COUNTED_EVENT + " and " + DELTA_FORMAT);
+        }
+        long firstAt = in.readLong();
+        long lastAt = in.readLong();
+        long requests = in.readLong();
+        long unpriced = in.readLong();
+        long cost = in.readLong();
+        long input = in.readLong();
+        long cached = in.readLong();
+        long cacheWrite = in.readLong();
+        long output = in.readLong();
+        long reasoning = in.readLong();
+        int models = in.readInt();
+        List<SpendDelta.ModelDelta> byModel = new ArrayList<>(models);
+        for (int i = 0; i < models; i++) {
+            byModel.add(new SpendDelta.ModelDelta(in.readUTF(), in.readUTF(), in.readLong(), in.readLong(),
+                    in.readLong(), in.readLong()));
+        }
+        int users = in.readInt();
+        Map<String, Long> userCosts = new HashMap<>(users * 2);
+        for (int i = 0; i < users; i++) {
+            userCosts.put(in.readUTF(), in.readLong());
+        }
+        return new SpendDelta(firstAt, lastAt, requests, unpriced, cost, input, cached, cacheWrite, output, reasoning,
+                byModel, userCosts);
     }
 
-    /** Counted events, for the rare place that needs them alone (grouping after the by-scope topic). */
-    public static Serde<ScopedUsage> scopedUsage() {
-        return Serdes.serdeFrom((topic, u) -> u == null ? null : encode(out -> writeScopedUsage(out, u)),
-                (topic, bytes) -> bytes == null ? null : decode(bytes, InternalSerdes::readScopedUsage));
+    /** Format 1: one counted event (id, time, model, cost, unpriced, tokens, user), as a delta of one event. */
+    private static SpendDelta readCountedEvent(DataInputStream in) throws IOException {
+        in.readLong(); // the event id, which deltas do not carry
+        in.readLong();
+        long at = in.readLong();
+        String provider = in.readUTF();
+        String model = in.readUTF();
+        long cost = in.readLong();
+        boolean unpriced = in.readBoolean();
+        long input = in.readLong();
+        long cached = in.readLong();
+        long cacheWrite = in.readLong();
+        long output = in.readLong();
+        long reasoning = in.readLong();
+        String user = in.readBoolean() ? in.readUTF() : null;
+        return new SpendDelta(at, at, 1, unpriced ? 1 : 0, cost, input, cached, cacheWrite, output, reasoning,
+                List.of(new SpendDelta.ModelDelta(provider, model, 1, cost, input, output)),
+                user == null ? Map.of() : Map.of(user, cost));
+    }
+
+    /** Spend deltas: the by-scope and by-dimension topics' counted spend, and the buffers' sums. */
+    public static Serde<SpendDelta> spendDelta() {
+        return Serdes.serdeFrom((topic, d) -> d == null ? null : encode(out -> writeDelta(out, d)),
+                (topic, bytes) -> bytes == null ? null : decode(bytes, InternalSerdes::readDelta));
+    }
+
+    /**
+     * The keys of {@link SpendDeltaBuffer}'s store: the minute first (big-endian, so byte order is time order for
+     * any time after 1970), then the scope or dimension.
+     */
+    public static Serde<SpendDeltaBuffer.Key> deltaKey() {
+        return Serdes.serdeFrom((topic, k) -> k == null ? null : encode(out -> {
+            out.writeLong(k.minute());
+            out.writeUTF(k.key());
+        }), (topic, bytes) -> bytes == null ? null : decode(bytes,
+                in -> new SpendDeltaBuffer.Key(in.readLong(), in.readUTF())));
     }
 
     /** Spend aggregates in state stores. */

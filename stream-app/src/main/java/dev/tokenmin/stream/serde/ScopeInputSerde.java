@@ -11,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The by-scope topic's values: one tag byte (1 counted event, 2 budget set, 3 budget removed), then the counted
- * event in {@link InternalSerdes}' compact form, the budget in the budgets topic's format (through the registry,
- * under the subject the budgets topic already uses, never one of its own), or the removed budget's id in UTF-8.
+ * The by-scope topic's values: one tag byte (1 counted spend, 2 budget set, 3 budget removed), then the spend delta in
+ * {@link InternalSerdes}' compact form (which still reads a single counted event, the format before deltas), the budget
+ * in the budgets topic's format (through the registry, under the subject the budgets topic already uses, never one of
+ * its own), or the removed budget's id in UTF-8.
  */
 public final class ScopeInputSerde implements Serde<ScopeInput> {
 
@@ -39,7 +40,7 @@ public final class ScopeInputSerde implements Serde<ScopeInput> {
             if (in.usage() != null) {
                 return InternalSerdes.encode(out -> {
                     out.writeByte(USAGE);
-                    InternalSerdes.writeScopedUsage(out, in.usage());
+                    InternalSerdes.writeDelta(out, in.usage());
                 });
             }
             if (in.budget() != null) {
@@ -60,7 +61,7 @@ public final class ScopeInputSerde implements Serde<ScopeInput> {
             }
             byte[] body = Arrays.copyOfRange(bytes, 1, bytes.length);
             return switch (bytes[0]) {
-                case USAGE -> ScopeInput.of(InternalSerdes.decode(body, InternalSerdes::readScopedUsage));
+                case USAGE -> ScopeInput.of(InternalSerdes.decode(body, InternalSerdes::readDelta));
                 case BUDGET_SET -> ScopeInput.budgetSet(budget.deserializer().deserialize(budgetsTopic, body));
                 case BUDGET_REMOVED -> ScopeInput.budgetRemoved(new String(body, StandardCharsets.UTF_8));
                 default -> throw new SerializationException("unknown by-scope record tag " + bytes[0]);

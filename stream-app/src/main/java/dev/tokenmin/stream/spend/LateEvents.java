@@ -15,7 +15,8 @@ import java.time.Instant;
 /**
  * Reports events that arrive after the grace period of their minute window (the first window to close), so that
  * windowed aggregates leave them out. They are not lost: they are in the priced topic (and so in ClickHouse) and in
- * every window still open. Each is counted once, on its {@code global} copy, and logged in one line with its id.
+ * every window still open. They are counted once, on their {@code global} copy, and each late delta (events of one
+ * minute summed between two flushes of the pricing side) is logged in one line with how many events it holds.
  * Passes every record on unchanged.
  */
 public final class LateEvents implements FixedKeyProcessor<String, ScopeInput, ScopeInput> {
@@ -40,14 +41,13 @@ public final class LateEvents implements FixedKeyProcessor<String, ScopeInput, S
     public void process(FixedKeyRecord<String, ScopeInput> record) {
         ScopeInput in = record.value();
         if (in.isUsage() && GLOBAL.equals(record.key())) {
-            long at = in.usage().occurredAt();
-            long closes = Math.floorDiv(at, MINUTE) * MINUTE + MINUTE + graceMs;
+            long minute = in.usage().minute();
+            long closes = minute + MINUTE + graceMs;
             long streamTime = context.currentStreamTimeMs();
             if (streamTime >= closes) {
-                MeteringCounters.LATE.incrementAndGet();
-                LOG.warn("late event {} at {}: {} past its minute's grace; in the priced topic and in open windows only",
-                        in.usage().eventId(), Instant.ofEpochMilli(at),
-                        Duration.ofMillis(streamTime - closes));
+                MeteringCounters.LATE.addAndGet(in.usage().requests());
+                LOG.warn("{} late event(s) of minute {}: {} past its grace; in the priced topic and open windows only",
+                        in.usage().requests(), Instant.ofEpochMilli(minute), Duration.ofMillis(streamTime - closes));
             }
         }
         context.forward(record);

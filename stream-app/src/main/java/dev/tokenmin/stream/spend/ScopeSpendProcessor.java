@@ -25,7 +25,8 @@ import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
- * Spend per scope and window: every counted event adds to its scope's minute, hour, day and calendar month (UTC)
+ * Spend per scope and window: the spend counted in a scope ({@link SpendDelta}: the sum of events of one minute)
+ * adds to its scope's minute, hour, day and calendar month (UTC)
  * windows or, for a session scope, to the session's whole-life total (a session is an agent run or a chat, minutes
  * to hours long: its total is what a session budget caps; its calendar windows would only repeat its user's).
  * Updates go to the spend topic at most once per {@code publishEvery} per scope (wall clock), each window as its own
@@ -42,7 +43,7 @@ import java.util.function.LongFunction;
  * <p>Crash safety: which scopes have changes not yet published is itself a logged store, so after a crash the spend
  * topic still receives every change committed before it.
  */
-public final class ScopeSpendProcessor implements Processor<String, ScopedUsage, String, SpendAggregate> {
+public final class ScopeSpendProcessor implements Processor<String, SpendDelta, String, SpendAggregate> {
 
     private static final String SESSION_PREFIX = "session:";
 
@@ -113,15 +114,15 @@ public final class ScopeSpendProcessor implements Processor<String, ScopedUsage,
     }
 
     @Override
-    public void process(Record<String, ScopedUsage> record) {
+    public void process(Record<String, SpendDelta> record) {
         String scope = record.key();
-        ScopedUsage u = record.value();
+        SpendDelta u = record.value();
         if (isSession(scope)) {
             addToSession(scope, u);
         } else {
             addToWindows(scope, u, context.currentStreamTimeMs());
         }
-        unpublished.put(scope, u.occurredAt());
+        unpublished.put(scope, u.lastAt());
     }
 
     /** Whether {@code scope} is a session's: counted over its whole life, not in calendar windows. */
@@ -129,13 +130,13 @@ public final class ScopeSpendProcessor implements Processor<String, ScopedUsage,
         return scope.startsWith(SESSION_PREFIX);
     }
 
-    private void addToWindows(String scope, ScopedUsage u, long streamTime) {
+    private void addToWindows(String scope, SpendDelta u, long streamTime) {
         LatestWindows windows = latest.get(scope);
         if (windows == null) {
             windows = new LatestWindows();
         }
         for (WindowKind kind : LatestWindows.KINDS) {
-            long start = LatestWindows.startOf(kind, u.occurredAt());
+            long start = LatestWindows.startOf(kind, u.firstAt()); // all of u is in this minute, hour, day, month
             if (LatestWindows.endOf(kind, start) + graceMs <= streamTime) {
                 continue; // past the grace period of this window: not counted in it (LateEvents reports it)
             }
@@ -164,7 +165,7 @@ public final class ScopeSpendProcessor implements Processor<String, ScopedUsage,
     }
 
     /** An event of an earlier window than the latest, within its grace period: that window is updated in place. */
-    private void addToClosedWindow(String scope, WindowKind kind, long start, ScopedUsage u) {
+    private void addToClosedWindow(String scope, WindowKind kind, long start, SpendDelta u) {
         TimestampedWindowStore<String, SpendAggregate> store = closed.get(kind);
         ValueAndTimestamp<SpendAggregate> old = store.fetch(scope, start);
         SpendAggregate window = SpendAggregates.add(
@@ -173,15 +174,16 @@ public final class ScopeSpendProcessor implements Processor<String, ScopedUsage,
         publish(window);
     }
 
-    private void addToSession(String scope, ScopedUsage u) {
+    private void addToSession(String scope, SpendDelta u) {
         ValueAndTimestamp<SpendAggregate> old = sessions.get(scope);
         SpendAggregate sum = SpendAggregates.add(old == null ? SpendAggregates.empty() : old.value(), u);
-        Instant at = Instant.ofEpochMilli(u.occurredAt());
-        if (sum.getRequests() == 1 || at.isBefore(sum.getWindowStart())) {
-            sum.setWindowStart(at);
+        Instant first = Instant.ofEpochMilli(u.firstAt());
+        Instant last = Instant.ofEpochMilli(u.lastAt());
+        if (old == null || first.isBefore(sum.getWindowStart())) {
+            sum.setWindowStart(first);
         }
-        if (!at.isBefore(sum.getWindowEnd())) {
-            sum.setWindowEnd(at.plusMillis(1));
+        if (!last.isBefore(sum.getWindowEnd())) {
+            sum.setWindowEnd(last.plusMillis(1));
         }
         sum.setScope(scope);
         sum.setWindowKind(WindowKind.SESSION);

@@ -7,7 +7,7 @@ import dev.tokenmin.avro.WindowKind;
 import java.time.Instant;
 import java.util.ArrayList;
 
-/** Building spend aggregates: an empty one, and adding one priced event to it (exact integer sums). */
+/** Building spend aggregates: an empty one, and adding counted spend to it (exact integer sums). */
 public final class SpendAggregates {
 
     private SpendAggregates() {
@@ -23,39 +23,39 @@ public final class SpendAggregates {
     }
 
     /** Adds {@code u} to {@code agg} (which it changes and returns). */
-    public static SpendAggregate add(SpendAggregate agg, ScopedUsage u) {
-        long cost = u.costNanos();
-        agg.setCostNanos(Math.addExact(agg.getCostNanos(), cost));
-        agg.setRequests(agg.getRequests() + 1);
-        if (u.unpriced()) {
-            agg.setUnpricedRequests(agg.getUnpricedRequests() + 1);
-        }
+    public static SpendAggregate add(SpendAggregate agg, SpendDelta u) {
+        agg.setCostNanos(Math.addExact(agg.getCostNanos(), u.costNanos()));
+        agg.setRequests(agg.getRequests() + u.requests());
+        agg.setUnpricedRequests(agg.getUnpricedRequests() + u.unpricedRequests());
         agg.setInputTokens(agg.getInputTokens() + u.inputTokens());
         agg.setCachedInputTokens(agg.getCachedInputTokens() + u.cachedInputTokens());
         agg.setCacheWriteTokens(agg.getCacheWriteTokens() + u.cacheWriteTokens());
         agg.setOutputTokens(agg.getOutputTokens() + u.outputTokens());
         agg.setReasoningTokens(agg.getReasoningTokens() + u.reasoningTokens());
-        ModelSpend model = null;
-        for (ModelSpend m : agg.getByModel()) {
-            if (m.getProvider().equals(u.provider()) && m.getModel().equals(u.model())) {
-                model = m;
-                break;
-            }
+        for (SpendDelta.ModelDelta d : u.byModel()) {
+            ModelSpend model = modelOf(agg, d);
+            model.setCostNanos(Math.addExact(model.getCostNanos(), d.costNanos()));
+            model.setRequests(model.getRequests() + d.requests());
+            model.setInputTokens(model.getInputTokens() + d.inputTokens());
+            model.setOutputTokens(model.getOutputTokens() + d.outputTokens());
         }
-        if (model == null) {
-            model = ModelSpend.newBuilder().setProvider(u.provider()).setModel(u.model()).setCostNanos(0)
-                    .setRequests(0).setInputTokens(0).setOutputTokens(0).build();
-            agg.getByModel().add(model);
-        }
-        model.setCostNanos(Math.addExact(model.getCostNanos(), cost));
-        model.setRequests(model.getRequests() + 1);
-        model.setInputTokens(model.getInputTokens() + u.inputTokens());
-        model.setOutputTokens(model.getOutputTokens() + u.outputTokens());
         // The latest event time in the aggregate: deterministic on replay, unlike the wall clock.
-        if (u.occurredAt() > agg.getUpdatedAt().toEpochMilli()) {
-            agg.setUpdatedAt(Instant.ofEpochMilli(u.occurredAt()));
+        if (u.lastAt() > agg.getUpdatedAt().toEpochMilli()) {
+            agg.setUpdatedAt(Instant.ofEpochMilli(u.lastAt()));
         }
         return agg;
+    }
+
+    private static ModelSpend modelOf(SpendAggregate agg, SpendDelta.ModelDelta d) {
+        for (ModelSpend m : agg.getByModel()) {
+            if (m.getProvider().equals(d.provider()) && m.getModel().equals(d.model())) {
+                return m;
+            }
+        }
+        ModelSpend model = ModelSpend.newBuilder().setProvider(d.provider()).setModel(d.model()).setCostNanos(0)
+                .setRequests(0).setInputTokens(0).setOutputTokens(0).build();
+        agg.getByModel().add(model);
+        return model;
     }
 
     /** The spend topic's key: {@code scope|KIND|window start}, e.g. {@code customer:acme|HOUR|2026-11-22T14:00:00Z}. */

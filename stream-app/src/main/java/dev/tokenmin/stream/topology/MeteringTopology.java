@@ -21,14 +21,14 @@ import dev.tokenmin.stream.serde.StreamSerdes;
 import dev.tokenmin.stream.spend.LateEvents;
 import dev.tokenmin.stream.spend.LatestWindows;
 import dev.tokenmin.stream.spend.ScopeSpendProcessor;
-import dev.tokenmin.stream.spend.ScopedUsage;
+import dev.tokenmin.stream.spend.SpendDelta;
+import dev.tokenmin.stream.spend.SpendDeltaBuffer;
 import dev.tokenmin.stream.usage.OccurredAtExtractor;
 import dev.tokenmin.stream.usage.UsageSizeLimit;
 import dev.tokenmin.stream.usage.ValidateProcessor;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -50,11 +50,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * tokenmin's metering topology: usage events are validated (invalid ones to the dead-letter topic),
- * deduplicated by event id, priced with the price in force at their event time, and written to the priced topic
- * (a model without a price raises one alert); then, per scope, their spend is summed per window (spend topic) and
- * held against the scope's budgets (throttle decisions, threshold alerts), and per dimension watched for anomalies
- * (alerts). Built without side effects from its configuration and serdes; {@code StreamApp} runs it.
+ * tokenmin's metering topology: usage events are validated (invalid ones to the dead-letter topic), deduplicated by
+ * event id, priced with the price in force at their event time, and written to the priced topic (a model without a
+ * price raises one alert); then, per scope, their spend is summed per window (spend topic) and held against the scope's
+ * budgets (throttle decisions, threshold alerts), and per dimension watched for anomalies (alerts). Before either
+ * repartition, events are summed per busy scope (or dimension) and minute for a short while ({@link SpendDeltaBuffer}),
+ * so such a scope costs one repartitioned record per flush instead of one per event. Built without side effects from
+ * its configuration and serdes; {@code StreamApp} runs it.
  */
 public final class MeteringTopology {
 
@@ -104,8 +106,8 @@ public final class MeteringTopology {
     }
 
     /**
-     * Anomaly detection: every priced event once per watched dimension (feature, customer, customer/feature, model),
-     * through its own repartition topic, to the detector; its alerts go to the alerts topic.
+     * Anomaly detection: priced events summed per watched dimension (feature, customer, customer/feature, model) and
+     * minute, through their own repartition topic, to the detector; its alerts go to the alerts topic.
      */
     private static void anomalies(StreamsBuilder builder, StreamAppConfig config, StreamSerdes serdes,
                                   KStream<String, PricedUsage> priced) {
@@ -113,15 +115,10 @@ public final class MeteringTopology {
                 Names.ANOMALY_HOURLY_STORE, Names.ANOMALY_DAILY_STORE, Names.ANOMALY_CONTRIBUTORS_STORE);
         AnomalyDetector.storeBuilders(stores).forEach(builder::addStateStore);
         AnomalyConfig anomaly = config.anomaly();
-        priced.flatMap((eventId, p) -> {
-                    ScopedUsage u = ScopedUsage.of(p);
-                    List<KeyValue<String, ScopedUsage>> out = new ArrayList<>(4);
-                    for (String key : Dimensions.keys(p.getEvent(), anomaly.dimensions())) {
-                        out.add(KeyValue.pair(key, u));
-                    }
-                    return out;
-                }, Named.as(Names.FAN_OUT_TO_DIMENSIONS))
-                .repartition(Repartitioned.with(Serdes.String(), InternalSerdes.scopedUsage())
+        priced.process(() -> new SpendDeltaBuffer(e -> dimensionsOf(e, anomaly), Names.DIMENSION_DELTAS_STORE, true,
+                                anomaly.flush()), Named.as(Names.DIMENSION_DELTAS),
+                        SpendDeltaBuffer.addStore(builder, Names.DIMENSION_DELTAS_STORE, anomaly.flush()))
+                .repartition(Repartitioned.with(Serdes.String(), InternalSerdes.spendDelta())
                         .withName(Names.BY_DIMENSION))
                 .process(() -> new AnomalyDetector(stores, anomaly), Named.as(Names.ANOMALY_DETECTOR),
                         stores.state(), stores.hourly(), stores.daily(), stores.contributors())
@@ -129,26 +126,31 @@ public final class MeteringTopology {
                         .withName(Names.ANOMALY_DETECTOR + "-sink"));
     }
 
+    /** The dimensions an event counts in: each has many events between two flushes, so each is summed. */
+    private static List<SpendDeltaBuffer.Target> dimensionsOf(UsageEvent e, AnomalyConfig anomaly) {
+        List<SpendDeltaBuffer.Target> targets = new ArrayList<>(4);
+        for (String key : Dimensions.keys(e, anomaly.dimensions())) {
+            targets.add(new SpendDeltaBuffer.Target(key, true));
+        }
+        return targets;
+    }
+
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, Serde<V> values) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
     }
 
     /**
-     * Every priced event once per scope it counts in (global, customer, customer/user, customer/feature,
-     * customer/team, session), merged with the budget changes keyed by their scope, through one repartition topic.
+     * Priced events per scope they count in (global, customer, customer/user, customer/feature, customer/team,
+     * session), summed per scope and minute except for users and sessions, merged with the budget changes keyed by
+     * their scope, through one repartition topic.
      */
     private static KStream<String, ScopeInput> byScope(StreamsBuilder builder, StreamAppConfig config,
                                                        StreamSerdes serdes, KStream<String, PricedUsage> priced) {
-        KStream<String, ScopeInput> usageByScope = priced.flatMap((eventId, p) -> {
-            UsageEvent e = p.getEvent();
-            List<KeyValue<String, ScopeInput>> out = new ArrayList<>(6);
-            ScopeInput in = ScopeInput.of(ScopedUsage.of(p));
-            for (ScopeKey scope : ScopeKey.ofRequest(e.getCustomerId(), e.getUserId(), e.getFeature(), e.getTeam(),
-                    e.getSessionId())) {
-                out.add(KeyValue.pair(scope.toString(), in));
-            }
-            return out;
-        }, Named.as(Names.FAN_OUT));
+        KStream<String, ScopeInput> usageByScope = priced
+                .process(() -> new SpendDeltaBuffer(MeteringTopology::scopesOf, Names.SCOPE_DELTAS_STORE, false,
+                        config.spendFlush()), Named.as(Names.SCOPE_DELTAS),
+                        SpendDeltaBuffer.addStore(builder, Names.SCOPE_DELTAS_STORE, config.spendFlush()))
+                .mapValues(ScopeInput::of, Named.as(Names.SCOPE_DELTAS + "-values"));
         builder.addStateStore(keyValueStore(Names.BUDGET_INDEX_STORE, Serdes.String()));
         KStream<String, ScopeInput> budgetsByScope = builder.stream(config.topics().budgets(),
                         Consumed.with(Serdes.String(), serdes.budget()).withName(Names.BUDGETS_SOURCE))
@@ -158,6 +160,20 @@ public final class MeteringTopology {
                 .repartition(Repartitioned.with(Serdes.String(), serdes.scopeInput(config.topics()))
                         .withName(Names.BY_SCOPE))
                 .processValues(() -> new LateEvents(config.grace()), Named.as(Names.LATE_EVENTS));
+    }
+
+    /**
+     * The scopes an event counts in, as the by-scope topic's keys; users and sessions, about one event each between
+     * two flushes, are not summed (see {@link SpendDeltaBuffer}).
+     */
+    private static List<SpendDeltaBuffer.Target> scopesOf(UsageEvent e) {
+        List<SpendDeltaBuffer.Target> targets = new ArrayList<>(6);
+        for (ScopeKey scope : ScopeKey.ofRequest(e.getCustomerId(), e.getUserId(), e.getFeature(), e.getTeam(),
+                e.getSessionId())) {
+            boolean summed = scope.kind() != ScopeKey.Kind.USER && scope.kind() != ScopeKey.Kind.SESSION;
+            targets.add(new SpendDeltaBuffer.Target(scope.toString(), summed));
+        }
+        return targets;
     }
 
     /**
@@ -191,7 +207,7 @@ public final class MeteringTopology {
      * topic.
      */
     private static void spend(StreamsBuilder builder, StreamAppConfig config, StreamSerdes serdes,
-                              KStream<String, ScopedUsage> byScope) {
+                              KStream<String, SpendDelta> byScope) {
         ScopeSpendProcessor.StoreNames stores = spendStores();
         ScopeSpendProcessor.storeBuilders(stores).forEach(builder::addStateStore);
         byScope.process(() -> new ScopeSpendProcessor(stores, config.grace(), PUBLISH_SPEND), Named.as(Names.SPEND),

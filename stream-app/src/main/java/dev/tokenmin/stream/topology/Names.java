@@ -18,7 +18,8 @@ public final class Names {
     public static final String DEDUP_STORE = "dedup-store";
     public static final String PRICE = "price";
     public static final String PRICED_SINK = "priced-sink";
-    public static final String FAN_OUT = "fan-out-to-scopes";
+    public static final String SCOPE_DELTAS = "scope-deltas";
+    public static final String SCOPE_DELTAS_STORE = "scope-deltas-store";
     public static final String BY_SCOPE = "by-scope";
     public static final String BUDGETS_SOURCE = "budgets-source";
     public static final String BUDGET_INDEX = "budget-index";
@@ -35,7 +36,8 @@ public final class Names {
     public static final String THROTTLE_SINK = "throttle-sink";
     public static final String UNPRICED_ALERTS = "unpriced-alerts";
     public static final String UNPRICED_MODELS_STORE = "unpriced-models-store";
-    public static final String FAN_OUT_TO_DIMENSIONS = "fan-out-to-dimensions";
+    public static final String DIMENSION_DELTAS = "dimension-deltas";
+    public static final String DIMENSION_DELTAS_STORE = "dimension-deltas-store";
     public static final String BY_DIMENSION = "by-dimension";
     public static final String ANOMALY_DETECTOR = "anomaly-detector";
     public static final String ANOMALY_STATE_STORE = "anomaly-state-store";

@@ -6,7 +6,8 @@ import dev.tokenmin.stream.serde.InternalSerdes;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
-import java.util.UUID;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -39,11 +40,12 @@ class LatestWindowsTest {
     @Test
     void shouldRoundTripAScopesLatestWindowsThroughTheStoreEncoding() {
         LatestWindows latest = new LatestWindows();
-        ScopedUsage u = new ScopedUsage(UUID.randomUUID(), at("2026-11-22T14:05:00Z"), "openai", "gpt-4.1",
-                1_234_567, false, 100, 20, 3, 40, 5, "u1");
+        long t = at("2026-11-22T14:05:00Z");
+        SpendDelta u = new SpendDelta(t, t, 1, 0, 1_234_567, 100, 20, 3, 40, 5,
+                List.of(new SpendDelta.ModelDelta("openai", "gpt-4.1", 1, 1_234_567, 100, 40)), Map.of());
         for (WindowKind kind : new WindowKind[] {WindowKind.HOUR, WindowKind.MONTH}) {
             latest.set(SpendAggregates.add(LatestWindows.emptyWindow("customer:acme", kind,
-                    LatestWindows.startOf(kind, u.occurredAt())), u));
+                    LatestWindows.startOf(kind, u.firstAt())), u));
         }
 
         var serde = InternalSerdes.latestWindows();

@@ -59,7 +59,8 @@ class AnomalyDetectionTest {
 
     private void start(Map<String, String> settings) {
         Map<String, String> props = new HashMap<>(Map.of("bootstrap.servers", "unused:9092",
-                "schema.registry.url", "http://unused", "state.dir", stateDir.toString()));
+                "schema.registry.url", "http://unused", "state.dir", stateDir.toString(),
+                "anomaly.flush.ms", String.valueOf(MeteringTopologyTest.FLUSH.toMillis())));
         props.putAll(settings);
         StreamAppConfig config = StreamAppConfig.fromProperties(props);
         TopicNames topics = config.topics();
@@ -84,7 +85,13 @@ class AnomalyDetectionTest {
                 .setCustomerId("acme").setUserId(user).setFeature("summarize").setProvider("openai").setModel(model)
                 .setInputTokens(prompt).setOutputTokens(500).build();
         usage.pipeInput(e.getEventId().toString(), e, at);
+        if (flushEachEvent) {
+            driver.advanceWallClockTime(MeteringTopologyTest.FLUSH);
+        }
     }
+
+    /** Whether {@link #send} lets the pricing side flush its sums after each event (judged one by one, in order). */
+    private boolean flushEachEvent = true;
 
     /** What each history hour cost, by its start: the test's own record, to compute the baseline independently. */
     private final Map<Instant, Long> hourCost = new HashMap<>();
@@ -96,6 +103,8 @@ class AnomalyDetectionTest {
 
     /** Steady traffic from {@code from} for {@code hours}: six calls an hour, the hour's size times 0.5 to 1.5. */
     private void history(Instant from, int hours) {
+        boolean flushing = flushEachEvent;
+        flushEachEvent = false; // one flush per hour: its calls are of different minutes, so they go on in order
         for (int h = 0; h < hours; h++) {
             double noise = 0.5 + random.nextDouble();
             Instant hour = from.plus(Duration.ofHours(h));
@@ -104,7 +113,9 @@ class AnomalyDetectionTest {
                 send(hour.plus(Duration.ofMinutes(10L * i)), "gpt-4.1-mini", prompt, "u" + random.nextInt(20));
                 hourCost.merge(hour, cost(prompt), Long::sum);
             }
+            driver.advanceWallClockTime(MeteringTopologyTest.FLUSH);
         }
+        flushEachEvent = flushing;
     }
 
     /** The documented baseline of an hour: the larger of the medians of the 24 hours before and of the same hour
@@ -269,6 +280,35 @@ class AnomalyDetectionTest {
         }
 
         assertThat(anomalies()).isEmpty();
+    }
+
+    @Test
+    void shouldNameEachUsersExactCostWhenTheWholeSpikeArrivesBetweenTwoFlushes() {
+        start(Map.of("anomaly.dimensions", "feature"));
+        history(HISTORY_START, HISTORY_HOURS);
+        assertThat(anomalies()).isEmpty();
+
+        flushEachEvent = false; // 30 calls within one minute, summed into one delta before the detector sees them
+        int[] calls = {15, 10, 5};
+        for (int user = 0; user < calls.length; user++) {
+            for (int i = 0; i < calls[user]; i++) {
+                send(SPIKE_HOUR.plusSeconds(user * 15L + i), "gpt-4.1-mini", PROMPT, "u" + user);
+            }
+        }
+        assertThat(anomalies()).as("not judged before the flush").isEmpty();
+        driver.advanceWallClockTime(MeteringTopologyTest.FLUSH);
+
+        List<Alert> raised = anomalies();
+        assertThat(raised).hasSize(1);
+        AnomalyDetail d = detail(raised.getFirst());
+        long perCall = cost(PROMPT);
+        assertThat(d.getCurrentNanos()).isEqualTo(30 * perCall);
+        assertThat(d.getTopContributors()).filteredOn(c -> c.getDimension().equals("user"))
+                .extracting(c -> c.getId() + "=" + c.getCostNanos())
+                .containsExactly("u0=" + 15 * perCall, "u1=" + 10 * perCall, "u2=" + 5 * perCall);
+        assertThat(d.getTopContributors()).filteredOn(c -> c.getDimension().equals("model"))
+                .extracting(c -> c.getId() + "=" + c.getCostNanos())
+                .containsExactly("openai/gpt-4.1-mini=" + 30 * perCall);
     }
 
     @Test

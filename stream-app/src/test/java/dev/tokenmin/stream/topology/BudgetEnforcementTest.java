@@ -119,8 +119,10 @@ class BudgetEnforcementTest {
         }
     }
 
+    /** Sends one event and lets the pricing side flush its sums: each event counted on its own, in order. */
     private void send(UsageEvent e) {
         usage.pipeInput(e.getEventId().toString(), e, e.getOccurredAt());
+        driver.advanceWallClockTime(MeteringTopologyTest.FLUSH);
     }
 
     private List<String> actions() {

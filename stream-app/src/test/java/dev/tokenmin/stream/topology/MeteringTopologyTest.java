@@ -27,11 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MeteringTopologyTest {
 
     private static final StreamSerdes SERDES = TestSerdes.registryFree();
+    /** The default {@code spend.flush.ms} and the test's {@code anomaly.flush.ms}. */
+    static final Duration FLUSH = Duration.ofMillis(100);
 
     @TempDir
     Path stateDir;
@@ -52,7 +56,8 @@ class MeteringTopologyTest {
     @BeforeEach
     void start() {
         StreamAppConfig config = StreamAppConfig.fromProperties(Map.of("bootstrap.servers", "unused:9092",
-                "schema.registry.url", "http://unused", "state.dir", stateDir.toString()));
+                "schema.registry.url", "http://unused", "state.dir", stateDir.toString(),
+                "anomaly.flush.ms", String.valueOf(FLUSH.toMillis())));
         TopicNames topics = config.topics();
         driver = new TopologyTestDriver(MeteringTopology.build(config, SERDES), config.streamsProperties(),
                 Instant.parse("2026-12-31T00:00:00Z")); // the wall clock: every test event is in its past
@@ -84,8 +89,10 @@ class MeteringTopologyTest {
                 .setInputTokens(input).setOutputTokens(output).build();
     }
 
+    /** Sends one event and lets the pricing side flush its sums, so each event is counted on its own, in order. */
     private void send(UsageEvent e) {
         usage.pipeInput(e.getEventId().toString(), e, e.getOccurredAt());
+        driver.advanceWallClockTime(FLUSH);
     }
 
     @Test
@@ -173,6 +180,7 @@ class MeteringTopologyTest {
 
     /** The latest aggregate per spend key, as a compacted topic would hold them, once the changes are published. */
     private Map<String, SpendAggregate> latestSpend() {
+        driver.advanceWallClockTime(FLUSH); // the pricing side's sums first, then the spend side publishes
         driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
         Map<String, SpendAggregate> latest = new HashMap<>();
         spend.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
@@ -229,6 +237,51 @@ class MeteringTopologyTest {
 
         driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
         assertThat(spend.readKeyValuesToList()).as("nothing changed, nothing published").isEmpty();
+    }
+
+    @Test
+    void shouldSumABusyScopesEventsBetweenTwoFlushesIntoOneRecordPerMinuteAndCountThemExactly() {
+        TestOutputTopic<String, byte[]> byScope = driver.createOutputTopic("tokenmin-stream-by-scope-repartition",
+                new StringDeserializer(), new ByteArrayDeserializer());
+        UsageEvent repeated = null;
+        for (int i = 0; i < 40; i++) { // two minutes, two users and sessions, two models; no flush in between
+            UsageEvent e = event(i % 3 == 0 ? "claude-haiku-4-5" : "gpt-4.1",
+                    String.format("2026-11-22T10:%d:%02dZ", 15 + i / 25, i % 25), 1_000 + i, 10L * i,
+                    "u" + (i % 2 + 1), "s-" + (i % 2 + 1));
+            usage.pipeInput(e.getEventId().toString(), e, e.getOccurredAt());
+            repeated = i == 7 ? e : repeated;
+        }
+        usage.pipeInput(repeated.getEventId().toString(), repeated, repeated.getOccurredAt()); // a replay
+        assertThat(byScope.readKeyValuesToList()).as("before the flush: users' and sessions' events, at once")
+                .hasSize(80).allSatisfy(kv -> assertThat(kv.key).containsAnyOf("/user:", "session:"));
+
+        Map<String, SpendAggregate> latest = latestSpend();
+
+        assertThat(byScope.readKeyValuesToList()).as("then one sum per minute of global, customer, feature, team")
+                .hasSize(8).noneSatisfy(kv -> assertThat(kv.key).containsAnyOf("/user:", "session:"));
+        List<PricedUsage> all = priced.readValuesToList();
+        assertThat(all).hasSize(40);
+        long total = all.stream().mapToLong(p -> p.getCost().getTotalNanos()).sum();
+        SpendAggregate hour = latest.get("customer:acme|HOUR|2026-11-22T10:00:00Z");
+        assertThat(hour.getCostNanos()).isEqualTo(total);
+        assertThat(hour.getRequests()).isEqualTo(40);
+        assertThat(hour.getInputTokens()).isEqualTo(all.stream().mapToLong(p -> p.getEvent().getInputTokens()).sum());
+        assertThat(hour.getByModel()).extracting(m -> m.getModel() + "=" + m.getRequests() + "/" + m.getCostNanos())
+                .containsExactlyInAnyOrder("claude-haiku-4-5=14/" + costOf(all, p -> p.getEvent().getModel()
+                        .startsWith("claude")), "gpt-4.1=26/" + costOf(all, p -> p.getEvent().getModel()
+                        .equals("gpt-4.1")));
+        assertThat(latest.get("customer:acme/user:u1|MINUTE|2026-11-22T10:15:00Z").getCostNanos())
+                .isEqualTo(costOf(all, p -> p.getEvent().getUserId().equals("u1")
+                        && p.getEvent().getOccurredAt().isBefore(Instant.parse("2026-11-22T10:16:00Z"))));
+        SpendAggregate session = latest.get("session:s-2|SESSION");
+        assertThat(session.getCostNanos()).isEqualTo(costOf(all, p -> p.getEvent().getSessionId().equals("s-2")));
+        assertThat(session.getRequests()).isEqualTo(20);
+        assertThat(session.getWindowStart()).isEqualTo(Instant.parse("2026-11-22T10:15:01Z"));
+        assertThat(session.getWindowEnd()).isEqualTo(Instant.parse("2026-11-22T10:16:14.001Z"));
+    }
+
+    private static long costOf(List<PricedUsage> priced, Predicate<PricedUsage> which) {
+        return priced.stream().filter(which).mapToLong(p -> p.getCost().getTotalNanos()).sum();
     }
 
     @Test
