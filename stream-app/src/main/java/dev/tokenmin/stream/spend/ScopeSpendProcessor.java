@@ -25,12 +25,12 @@ import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
- * Spend per scope and window: the spend counted in a scope ({@link SpendDelta}: the sum of events of one minute)
- * adds to its scope's minute, hour, day and calendar month (UTC)
- * windows or, for a session scope, to the session's whole-life total (a session is an agent run or a chat, minutes
- * to hours long: its total is what a session budget caps; its calendar windows would only repeat its user's).
- * Updates go to the spend topic at most once per {@code publishEvery} per scope (wall clock), each window as its own
- * record, keyed {@code scope|KIND|start}; the values are totals, so publishing one again is harmless.
+ * Spend per scope and window: the spend counted in a scope ({@link SpendDelta}: the sum of events of one minute) adds
+ * to its scope's minute, hour, day and calendar month (UTC) windows or, for a session scope, to the session's
+ * whole-life total (a session is an agent run or a chat, minutes to hours long: its total is what a session budget
+ * caps; its calendar windows would only repeat its user's). Updates go to the spend topic at most once per
+ * {@code publishEvery} per scope (wall clock), each window as its own record, keyed {@code scope|KIND|start}; the
+ * values are totals, so publishing one again is harmless.
  *
  * <p>Why a processor of its own rather than one DSL window aggregation per kind: five aggregations cost five store
  * reads and writes per event and scope, and a changelog record each per scope and commit; here a scope's latest
