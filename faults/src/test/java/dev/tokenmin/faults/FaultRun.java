@@ -163,7 +163,7 @@ final class FaultRun implements AutoCloseable {
             s = new TopicSink<>(clickHouse, new TopicSink.Settings(topics.priced(), database, "usage_events", 10_000,
                     Duration.ofMillis(500)), Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "group.id",
                     applicationId + "-sink", "session.timeout.ms", 10_000),
-                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), new UsageRows());
         } catch (RuntimeException e) { // ClickHouse away: the supervisor tries again in a second
             if (sinkThread == null) {
                 throw e;

@@ -190,7 +190,7 @@ class SecurityIT {
                     sinkKafka.put("group.id", sinkGroup);
                     TopicSink<PricedUsage> sink = new TopicSink<>(clickHouse, new TopicSink.Settings(topics.priced(),
                             db, "usage_events", 1_000, Duration.ofMillis(200)), sinkKafka,
-                            ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
+                            ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), new UsageRows());
                     Thread running = Thread.ofPlatform().start(sink);
                     try {
                         await().atMost(Duration.ofMinutes(1)).until(() -> sink.counts().rows().get() >= EVENTS);

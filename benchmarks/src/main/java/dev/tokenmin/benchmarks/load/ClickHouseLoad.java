@@ -92,7 +92,7 @@ final class ClickHouseLoad implements Callable<Integer> {
             all.add(new TopicSink<>(client, new TopicSink.Settings("load.priced", "sinkload", "usage_events", 50_000,
                     Duration.ofSeconds(1)), Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "group.id",
                     "sink-load"), ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(),
-                    UsageRows::write));
+                    new UsageRows()));
         }
         long start = System.nanoTime();
         List<Thread> threads = all.stream().map(sink -> Thread.ofPlatform().start(sink)).toList();

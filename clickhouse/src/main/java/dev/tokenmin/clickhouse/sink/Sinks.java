@@ -56,13 +56,16 @@ public final class Sinks implements AutoCloseable {
                               SourceTopics topics, Target target) {
         Sinks s = new Sinks(List.of(
                 sink(client, topics.priced(), target, "usage_events", kafka,
-                        ConfluentAvroSerde.of(PricedUsage.class, registry, false), UsageRows::write),
+                        ConfluentAvroSerde.of(PricedUsage.class, registry, false), new UsageRows()),
                 sink(client, topics.alerts(), target, "alerts", kafka,
-                        ConfluentAvroSerde.of(Alert.class, registry, false), AuditRows::alert),
+                        ConfluentAvroSerde.of(Alert.class, registry, false),
+                        rowBinary(client, target, "alerts", AuditRows::alert)),
                 sink(client, topics.throttle(), target, "throttle_decisions", kafka,
-                        ConfluentAvroSerde.of(ThrottleDecision.class, registry, false), AuditRows::decision),
+                        ConfluentAvroSerde.of(ThrottleDecision.class, registry, false),
+                        rowBinary(client, target, "throttle_decisions", AuditRows::decision)),
                 sink(client, topics.prices(), target, "prices", kafka,
-                        ConfluentAvroSerde.of(PriceEntry.class, registry, false), AuditRows::price)));
+                        ConfluentAvroSerde.of(PriceEntry.class, registry, false),
+                        rowBinary(client, target, "prices", AuditRows::price))));
         s.threads.forEach(Thread::start);
         return s;
     }
@@ -70,11 +73,16 @@ public final class Sinks implements AutoCloseable {
     private static <V extends SpecificRecord> TopicSink<V> sink(Client client, String topic, Target target,
                                                                 String table, Map<String, Object> kafka,
                                                                 ConfluentAvroSerde<V> serde,
-                                                                TopicSink.RowWriter<V> rows) {
+                                                                BatchEncoder<V> rows) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.put("group.id", target.groupPrefix() + "-" + table);
         return new TopicSink<>(client, new TopicSink.Settings(topic, target.database(), table + target.tableSuffix(),
                 target.maxRows(), target.maxAge()), props, serde.deserializer(), rows);
+    }
+
+    private static <V> BatchEncoder<V> rowBinary(Client client, Target target, String table,
+                                                 TopicSink.RowWriter<V> rows) {
+        return TopicSink.rowBinary(client, target.database(), table + target.tableSuffix(), rows);
     }
 
     /** Binds each sink's meters (see {@link TopicSink#bindTo}). */

@@ -41,11 +41,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Copies one topic into one ClickHouse table, exactly once (the priced topic into {@code usage_events}, alerts into
  * {@code alerts}, throttle decisions into {@code throttle_decisions}). Batches form per partition, by size and age
  * (defaults 50,000 rows or 1 s). For a batch of offsets {@code [a, b]} the sink first commits offset {@code a}
- * with the metadata {@code batch-end=b} (its intent), then inserts the rows in RowBinary with the deduplication
- * token {@code <topic>-<partition>-<a>-<b>}, then commits {@code b + 1}. After a crash anywhere in between, the
- * next owner of the partition reads the intent, forms exactly the same batch again, and ClickHouse drops the
- * repeated block by its token (in the table and, with {@code deduplicate_blocks_in_dependent_materialized_views},
- * in the rollups). While ClickHouse is away the insert is retried with backoff and nothing is committed.
+ * with the metadata {@code batch-end=b} (its intent), then inserts the rows as one body (RowBinary, or Native for
+ * {@link UsageRows}) with the deduplication token {@code <topic>-<partition>-<a>-<b>}, then commits {@code b + 1}.
+ * After a crash anywhere in between, the next owner of the partition reads the intent, forms exactly the same batch
+ * again, and ClickHouse drops the repeated block by its token (in the table and, with
+ * {@code deduplicate_blocks_in_dependent_materialized_views}, in the rollups). While ClickHouse is away the insert
+ * is retried with backoff and nothing is committed.
  */
 public final class TopicSink<V> implements Runnable, AutoCloseable {
 
@@ -75,12 +76,11 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
     private final Client client;
     private final Settings settings;
     private final KafkaConsumer<String, V> consumer;
-    private final RowWriter<V> rows;
+    private final BatchEncoder<V> encoder;
     private final Map<TopicPartition, Batch> batches = new HashMap<>();
     /** Batch ends a previous owner committed as intents, by partition, until their batch is formed again. */
     private final Map<TopicPartition, Long> intents = new HashMap<>();
     private final Counts counts = new Counts(new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
-    private final TableSchema schema;
     private volatile boolean stopping;
     /** Test hook: runs after an insert and before its commit (to simulate a crash there). */
     private volatile Runnable afterInsert = () -> { };
@@ -89,7 +89,8 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
         final long first;
         final Long intendedEnd;
         final long startedAt = System.nanoTime();
-        final List<ConsumerRecord<String, V>> rows = new ArrayList<>();
+        final BatchEncoder.Block<V> block = encoder.newBlock();
+        int rows;
         long last;
 
         Batch(long first, Long intendedEnd) {
@@ -98,11 +99,25 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
         }
     }
 
-    /** @param kafka consumer settings: bootstrap servers, {@code group.id}, security */
+    /**
+     * A sink writing each record through {@code rows}, in RowBinary.
+     *
+     * @param kafka consumer settings: bootstrap servers, {@code group.id}, security
+     */
     public TopicSink(Client client, Settings settings, Map<String, Object> kafka, Deserializer<V> values,
                      RowWriter<V> rows) {
+        this(client, settings, kafka, values, rowBinary(client, settings.database(), settings.table(), rows));
+    }
+
+    /**
+     * A sink writing each batch as {@code encoder} encodes it.
+     *
+     * @param kafka consumer settings: bootstrap servers, {@code group.id}, security
+     */
+    public TopicSink(Client client, Settings settings, Map<String, Object> kafka, Deserializer<V> values,
+                     BatchEncoder<V> encoder) {
         this.client = client;
-        this.rows = rows;
+        this.encoder = encoder;
         this.settings = settings;
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -111,7 +126,6 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
         props.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 600_000);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
-        this.schema = client.getTableSchema(settings.table(), settings.database());
     }
 
     public Counts counts() {
@@ -168,9 +182,10 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
                 for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     Batch b = batches.computeIfAbsent(tp, k -> new Batch(r.offset(), intents.remove(k)));
-                    b.rows.add(r);
+                    b.block.add(r);
+                    b.rows++;
                     b.last = r.offset();
-                    if (b.intendedEnd != null ? r.offset() >= b.intendedEnd : b.rows.size() >= settings.maxRows()) {
+                    if (b.intendedEnd != null ? r.offset() >= b.intendedEnd : b.rows >= settings.maxRows()) {
                         flush(tp);
                     }
                 }
@@ -197,7 +212,7 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
             if (b.intendedEnd == null) {
                 consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.first, INTENT + b.last)));
             }
-            insert(b.rows, token);
+            insert(b.block.toBytes(), b.rows, token);
             afterInsert.run();
             consumer.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1, "")));
         } catch (CommitFailedException e) {
@@ -206,20 +221,26 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
                     + "token", token);
             return;
         }
-        counts.rows().addAndGet(b.rows.size());
+        counts.rows().addAndGet(b.rows);
         counts.batches().incrementAndGet();
         counts.lastBatchMs().set((System.nanoTime() - b.startedAt) / 1_000_000);
     }
 
-    private void insert(List<ConsumerRecord<String, V>> batch, String token) {
-        byte[] data = encode(batch);
+    private void insert(byte[] data, int rows, String token) {
         InsertSettings insert = new InsertSettings().setDatabase(settings.database()).setDeduplicationToken(token)
                 .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
+        if (encoder.format() == ClickHouseFormat.Native) {
+            // client-v2 0.11's LZ4 request stream gives each compressed block only 25 bytes more than its input, while
+            // LZ4 may need size/255 + 16 more for incompressible input; a Native block has such runs (the event_id
+            // column is 16 random bytes a row) and fails with "maxDestLen is too small". Native blocks go
+            // uncompressed: about 200 bytes a row, 30 MB/s at 150,000 rows/s.
+            insert.compressClientRequest(false);
+        }
         long backoffMs = 200;
         while (true) {
             try {
                 InsertResponse response = client.insert(settings.table(), new ByteArrayInputStream(data),
-                        ClickHouseFormat.RowBinary, insert).get(120, TimeUnit.SECONDS);
+                        encoder.format(), insert).get(120, TimeUnit.SECONDS);
                 response.close();
                 return;
             } catch (InterruptedException e) {
@@ -227,9 +248,8 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
                 throw new IllegalStateException("interrupted while inserting " + token, e);
             } catch (Exception e) {
                 counts.retries().incrementAndGet();
-                LOG.warn("insert of batch {} ({} rows) failed: {}; retrying in {} ms", token, batch.size(),
-                        e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse(""),
-                        backoffMs);
+                LOG.warn("insert of batch {} ({} rows) failed: {}; retrying in {} ms", token, rows,
+                        reason(e), backoffMs);
                 try {
                     Thread.sleep(backoffMs);
                 } catch (InterruptedException ie) {
@@ -244,18 +264,50 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
         }
     }
 
-    private byte[] encode(List<ConsumerRecord<String, V>> batch) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 256);
-        RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
-        try {
-            for (ConsumerRecord<String, V> r : batch) {
-                rows.write(w, r);
-                w.commitRow();
+    /** The first line of each distinct message along the cause chain: the client's wrapper and what it wraps. */
+    private static String reason(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            String line = t.getMessage() == null ? t.getClass().getSimpleName()
+                    : t.getMessage().lines().findFirst().orElse("");
+            if (out.indexOf(line) < 0) {
+                out.append(out.isEmpty() ? "" : ": ").append(line);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode rows: " + e.getMessage(), e);
         }
-        return out.toByteArray();
+        return out.toString();
+    }
+
+    /** Each record written by {@code rows} as one RowBinary row of {@code database.table} (its schema read now). */
+    public static <V> BatchEncoder<V> rowBinary(Client client, String database, String table, RowWriter<V> rows) {
+        TableSchema schema = client.getTableSchema(table, database);
+        return new BatchEncoder<>() {
+            @Override
+            public ClickHouseFormat format() {
+                return ClickHouseFormat.RowBinary;
+            }
+
+            @Override
+            public Block<V> newBlock() {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+                RowBinaryFormatWriter w = new RowBinaryFormatWriter(out, schema, ClickHouseFormat.RowBinary);
+                return new Block<>() {
+                    @Override
+                    public void add(ConsumerRecord<String, V> record) {
+                        try {
+                            rows.write(w, record);
+                            w.commitRow();
+                        } catch (IOException e) {
+                            throw new IllegalStateException("cannot encode rows: " + e.getMessage(), e);
+                        }
+                    }
+
+                    @Override
+                    public byte[] toBytes() {
+                        return out.toByteArray();
+                    }
+                };
+            }
+        };
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.tokenmin.clickhouse.sink;
 
-import com.clickhouse.client.api.data_formats.RowBinaryFormatWriter;
+import com.clickhouse.data.ClickHouseFormat;
 import dev.tokenmin.avro.CostBreakdown;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
@@ -12,46 +12,100 @@ import java.time.ZonedDateTime;
 import java.util.Locale;
 import java.util.Map;
 
-/** One priced event as one {@code usage_events} row (absent strings are '', as the table documents). */
-public final class UsageRows {
+/**
+ * Priced events as {@code usage_events} rows, a batch as one {@link NativeBlock} (absent strings are '', as the table
+ * documents). The columns are the table's, in its order, every one but the {@code ALIAS}.
+ */
+public final class UsageRows implements BatchEncoder<PricedUsage> {
 
-    private UsageRows() {
+    private static final String DATETIME64 = "DateTime64(3, 'UTC')";
+
+    @Override
+    public ClickHouseFormat format() {
+        return ClickHouseFormat.Native;
     }
 
-    public static void write(RowBinaryFormatWriter w, ConsumerRecord<String, PricedUsage> record) {
-        PricedUsage p = record.value();
-        UsageEvent e = p.getEvent();
-        CostBreakdown c = p.getCost();
-        w.setValue("event_id", e.getEventId());
-        w.setValue("occurred_at", utc(e.getOccurredAt()));
-        w.setString("source", e.getSource());
-        w.setString("request_id", orEmpty(e.getRequestId()));
-        w.setString("customer_id", e.getCustomerId());
-        w.setString("user_id", orEmpty(e.getUserId()));
-        w.setString("feature", orEmpty(e.getFeature()));
-        w.setString("team", orEmpty(e.getTeam()));
-        w.setString("session_id", orEmpty(e.getSessionId()));
-        w.setString("provider", e.getProvider());
-        w.setString("model", e.getModel());
-        w.setString("model_tier", orEmpty(e.getModelTier()));
-        w.setString("requested_model", orEmpty(e.getRequestedModel()));
-        w.setString("intent", orEmpty(e.getIntent()));
-        w.setString("status", e.getStatus() == null ? "" : e.getStatus().name().toLowerCase(Locale.ROOT));
-        w.setValue("latency_ms", e.getLatencyMs() == null ? null : e.getLatencyMs().intValue());
-        w.setLong("input_tokens", e.getInputTokens());
-        w.setLong("cached_input_tokens", e.getCachedInputTokens());
-        w.setLong("cache_write_tokens", e.getCacheWriteTokens());
-        w.setLong("output_tokens", e.getOutputTokens());
-        w.setLong("reasoning_tokens", e.getReasoningTokens());
-        w.setValue("labels", e.getLabels() == null ? Map.of() : e.getLabels());
-        w.setLong("input_cost_nanos", c.getInputNanos());
-        w.setLong("cached_input_cost_nanos", c.getCachedInputNanos());
-        w.setLong("cache_write_cost_nanos", c.getCacheWriteNanos());
-        w.setLong("output_cost_nanos", c.getOutputNanos());
-        w.setLong("total_cost_nanos", c.getTotalNanos());
-        w.setBoolean("unpriced", p.getUnpriced());
-        w.setValue("price_effective_from", p.getPriceEffectiveFrom() == null ? null : utc(p.getPriceEffectiveFrom()));
-        w.setValue("priced_at", utc(p.getPricedAt()));
+    @Override
+    public Block<PricedUsage> newBlock() {
+        return new UsageBlock();
+    }
+
+    /** The table's columns, filled a record at a time. */
+    private static final class UsageBlock implements Block<PricedUsage> {
+        private final NativeBlock block = new NativeBlock();
+        private final NativeBlock.UuidColumn eventId = block.uuids("event_id");
+        private final NativeBlock.LongColumn occurredAt = block.longs("occurred_at", DATETIME64);
+        private final NativeBlock.StringColumn source = block.strings("source");
+        private final NativeBlock.StringColumn requestId = block.strings("request_id");
+        private final NativeBlock.StringColumn customerId = block.strings("customer_id");
+        private final NativeBlock.StringColumn userId = block.strings("user_id");
+        private final NativeBlock.StringColumn feature = block.strings("feature");
+        private final NativeBlock.StringColumn team = block.strings("team");
+        private final NativeBlock.StringColumn sessionId = block.strings("session_id");
+        private final NativeBlock.StringColumn provider = block.strings("provider");
+        private final NativeBlock.StringColumn model = block.strings("model");
+        private final NativeBlock.StringColumn modelTier = block.strings("model_tier");
+        private final NativeBlock.StringColumn requestedModel = block.strings("requested_model");
+        private final NativeBlock.StringColumn intent = block.strings("intent");
+        private final NativeBlock.StringColumn status = block.strings("status");
+        private final NativeBlock.NullableIntColumn latencyMs = block.nullableUInt32("latency_ms");
+        private final NativeBlock.LongColumn inputTokens = block.longs("input_tokens", "UInt64");
+        private final NativeBlock.LongColumn cachedInputTokens = block.longs("cached_input_tokens", "UInt64");
+        private final NativeBlock.LongColumn cacheWriteTokens = block.longs("cache_write_tokens", "UInt64");
+        private final NativeBlock.LongColumn outputTokens = block.longs("output_tokens", "UInt64");
+        private final NativeBlock.LongColumn reasoningTokens = block.longs("reasoning_tokens", "UInt64");
+        private final NativeBlock.StringMapColumn labels = block.stringMaps("labels");
+        private final NativeBlock.LongColumn inputCost = block.longs("input_cost_nanos", "Int64");
+        private final NativeBlock.LongColumn cachedInputCost = block.longs("cached_input_cost_nanos", "Int64");
+        private final NativeBlock.LongColumn cacheWriteCost = block.longs("cache_write_cost_nanos", "Int64");
+        private final NativeBlock.LongColumn outputCost = block.longs("output_cost_nanos", "Int64");
+        private final NativeBlock.LongColumn totalCost = block.longs("total_cost_nanos", "Int64");
+        private final NativeBlock.BoolColumn unpriced = block.bools("unpriced");
+        private final NativeBlock.NullableLongColumn priceEffectiveFrom =
+                block.nullableDateTime64Millis("price_effective_from");
+        private final NativeBlock.LongColumn pricedAt = block.longs("priced_at", DATETIME64);
+
+        @Override
+        public void add(ConsumerRecord<String, PricedUsage> record) {
+            PricedUsage p = record.value();
+            UsageEvent e = p.getEvent();
+            CostBreakdown c = p.getCost();
+            eventId.add(e.getEventId());
+            occurredAt.add(e.getOccurredAt().toEpochMilli());
+            source.add(e.getSource());
+            requestId.add(orEmpty(e.getRequestId()));
+            customerId.add(e.getCustomerId());
+            userId.add(orEmpty(e.getUserId()));
+            feature.add(orEmpty(e.getFeature()));
+            team.add(orEmpty(e.getTeam()));
+            sessionId.add(orEmpty(e.getSessionId()));
+            provider.add(e.getProvider());
+            model.add(e.getModel());
+            modelTier.add(orEmpty(e.getModelTier()));
+            requestedModel.add(orEmpty(e.getRequestedModel()));
+            intent.add(orEmpty(e.getIntent()));
+            status.add(e.getStatus() == null ? "" : e.getStatus().name().toLowerCase(Locale.ROOT));
+            latencyMs.add(e.getLatencyMs());
+            inputTokens.add(e.getInputTokens());
+            cachedInputTokens.add(e.getCachedInputTokens());
+            cacheWriteTokens.add(e.getCacheWriteTokens());
+            outputTokens.add(e.getOutputTokens());
+            reasoningTokens.add(e.getReasoningTokens());
+            labels.add(e.getLabels() == null ? Map.of() : e.getLabels());
+            inputCost.add(c.getInputNanos());
+            cachedInputCost.add(c.getCachedInputNanos());
+            cacheWriteCost.add(c.getCacheWriteNanos());
+            outputCost.add(c.getOutputNanos());
+            totalCost.add(c.getTotalNanos());
+            unpriced.add(p.getUnpriced());
+            priceEffectiveFrom.add(p.getPriceEffectiveFrom() == null ? null : p.getPriceEffectiveFrom().toEpochMilli());
+            pricedAt.add(p.getPricedAt().toEpochMilli());
+        }
+
+        @Override
+        public byte[] toBytes() {
+            return block.toBytes();
+        }
     }
 
     static ZonedDateTime utc(Instant t) {

@@ -1,6 +1,7 @@
 package dev.tokenmin.clickhouse.sink;
 
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.CompressionMethod;
 import com.clickhouse.client.api.query.GenericRecord;
 import dev.tokenmin.avro.Alert;
 import dev.tokenmin.avro.AlertKind;
@@ -13,6 +14,7 @@ import dev.tokenmin.avro.ThrottleAction;
 import dev.tokenmin.avro.ThrottleDecision;
 import dev.tokenmin.avro.UnpricedModelDetail;
 import dev.tokenmin.avro.UsageEvent;
+import dev.tokenmin.avro.UsageStatus;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
 import dev.tokenmin.localstack.LocalStack;
@@ -110,7 +112,7 @@ class TopicSinkIT {
 
             // The first sink dies right after its third insert, before committing it.
             TopicSink<PricedUsage> first = new TopicSink<>(client, settings, kafka,
-                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), new UsageRows());
             AtomicInteger inserts = new AtomicInteger();
             first.afterInsert(() -> {
                 if (inserts.incrementAndGet() == 3) {
@@ -129,7 +131,7 @@ class TopicSinkIT {
             assertThat(died.get()).hasMessageContaining("simulated crash");
 
             TopicSink<PricedUsage> second = new TopicSink<>(client, settings, kafka,
-                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), UsageRows::write);
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, false).deserializer(), new UsageRows());
             long start = System.nanoTime();
             Thread t2 = Thread.ofPlatform().start(second);
             try {
@@ -187,7 +189,7 @@ class TopicSinkIT {
             TopicSink<PricedUsage> sink = new TopicSink<>(client, new TopicSink.Settings(topic, db, "usage_events", 5_000,
                     Duration.ofMillis(500)), Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "group.id",
                     names.applicationId("sink")), ConfluentAvroSerde.of(PricedUsage.class, registry, false)
-                    .deserializer(), UsageRows::write);
+                    .deserializer(), new UsageRows());
             Thread running = Thread.ofPlatform().start(sink);
             Random random = new Random(5);
             Instant at = Instant.parse("2026-11-22T10:00:00Z");
@@ -319,6 +321,73 @@ class TopicSinkIT {
             GenericRecord row = client.queryAll("SELECT kind, detail FROM " + db + ".alerts").getFirst();
             assertThat(row.getString("kind")).isEqualTo("UNPRICED_MODEL");
             assertThat(row.getString("detail")).contains("\"model\": \"gpt-9\"");
+        }
+    }
+
+    @Test
+    void shouldStoreEveryFieldOfAPricedEventAsItWasSent(Stack stack, TestNames names) throws Exception {
+        String topic = names.topic("priced");
+        String db = names.database();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        Instant at = Instant.parse("2026-11-22T10:15:30.123Z");
+        // given: one event with every optional field set (non-ASCII text included), one with none of them
+        UsageEvent full = UsageEvent.newBuilder().setEventId(UUID.fromString("00112233-4455-6677-8899-aabbccddeeff"))
+                .setOccurredAt(at).setSource("gw-eu").setRequestId("req-7").setCustomerId("acme")
+                .setUserId("u-é").setFeature("résumé").setTeam("ml").setSessionId("s-42").setProvider("anthropic")
+                .setModel("claude-sonnet-4").setRequestedModel("claude-opus-4").setModelTier("medium")
+                .setIntent("summarization").setInputTokens(1_200).setCachedInputTokens(300).setCacheWriteTokens(40)
+                .setOutputTokens(500).setReasoningTokens(120).setLatencyMs(4_294_967_295L)
+                .setStatus(UsageStatus.THROTTLED).setLabels(Map.of("env", "prod", "région", "eu-west-1")).build();
+        UsageEvent bare = UsageEvent.newBuilder().setEventId(UUID.fromString("ffeeddcc-bbaa-9988-7766-554433221100"))
+                .setOccurredAt(at).setSource("gw").setCustomerId("acme").setProvider("openai").setModel("gpt-9")
+                .setInputTokens(1).setCachedInputTokens(0).setCacheWriteTokens(0).setOutputTokens(0)
+                .setReasoningTokens(0).build();
+        PricedUsage priced = PricedUsage.newBuilder().setEvent(full).setCost(CostBreakdown.newBuilder()
+                        .setInputNanos(3_600_000).setCachedInputNanos(90_000).setCacheWriteNanos(150_000)
+                        .setOutputNanos(7_500_000).setTotalNanos(11_340_000).build())
+                .setUnpriced(false).setPriceEffectiveFrom(Instant.parse("2025-05-22T00:00:00Z"))
+                .setPricedAt(at.plusMillis(40)).build();
+        PricedUsage unpriced = PricedUsage.newBuilder().setEvent(bare).setCost(CostBreakdown.newBuilder()
+                        .setInputNanos(0).setCachedInputNanos(0).setCacheWriteNanos(0).setOutputNanos(0)
+                        .setTotalNanos(0).build())
+                .setUnpriced(true).setPricedAt(at.plusMillis(41)).build();
+        try (SchemaRegistryClient registry = new SchemaRegistryClient(SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
+             Client client = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
+                     .setPassword("").compressClientRequest(true).compressionMethod(CompressionMethod.LZ4).build()) {
+            new MigrationRunner(client, MigrationRunner.Settings.of(db)).migrate(Migrations.bundled());
+            try (KafkaProducer<String, PricedUsage> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    stack.kafkaBootstrapServers()), new StringSerializer(),
+                    ConfluentAvroSerde.of(PricedUsage.class, registry, true).serializer())) {
+                producer.send(new ProducerRecord<>(topic, full.getEventId().toString(), priced)).get();
+                producer.send(new ProducerRecord<>(topic, bare.getEventId().toString(), unpriced)).get();
+            }
+            // when
+            TopicSink<PricedUsage> sink = new TopicSink<>(client, new TopicSink.Settings(topic, db, "usage_events",
+                    100, Duration.ofMillis(200)), with(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()),
+                    names.applicationId("sink")), ConfluentAvroSerde.of(PricedUsage.class, registry, false)
+                    .deserializer(), new UsageRows());
+            Thread running = Thread.ofPlatform().start(sink);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> sink.counts().rows().get() == 2);
+            } finally {
+                sink.close();
+                running.join(10_000);
+            }
+            // then: each column holds what was sent, the absent ones '' or NULL as the table documents
+            List<String> rows = client.queryAll("SELECT toString(tuple(* EXCEPT (labels))) AS r, "
+                    + "toString(mapSort(labels)) AS l FROM " + db + ".usage_events ORDER BY unpriced").stream()
+                    .map(r -> r.getString("r") + " " + r.getString("l")).toList();
+            assertThat(rows).containsExactly(
+                    "('00112233-4455-6677-8899-aabbccddeeff','2026-11-22 10:15:30.123','gw-eu','req-7','acme','u-é',"
+                            + "'résumé','ml','s-42','anthropic','claude-sonnet-4','medium','claude-opus-4',"
+                            + "'summarization','throttled',4294967295,1200,300,40,500,120,3600000,90000,150000,"
+                            + "7500000,11340000,false,'2025-05-22 00:00:00.000','2026-11-22 10:15:30.163') "
+                            + "{'env':'prod','région':'eu-west-1'}",
+                    "('ffeeddcc-bbaa-9988-7766-554433221100','2026-11-22 10:15:30.123','gw','','acme','','','','',"
+                            + "'openai','gpt-9','','','','ok',NULL,1,0,0,0,0,0,0,0,0,0,true,NULL,"
+                            + "'2026-11-22 10:15:30.164') {}");
         }
     }
 

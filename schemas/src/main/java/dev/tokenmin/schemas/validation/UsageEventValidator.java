@@ -11,10 +11,10 @@ import java.util.Map;
 
 /**
  * Checks a usage event, reporting every field at fault at once: required ids present, strings within length limits,
- * token counts not negative, reasoning within output, a plausible event time. The ids spend is attributed to
- * (customer, user, feature, team, session) must be able to form a scope key ({@link ScopeKey#ID_RULE}). The agent
- * applies it before spooling, so a bad event is refused at the gateway; the stream app applies it again to whatever
- * reaches the usage topic, and dead-letters what fails.
+ * token counts not negative, reasoning within output, a latency that fits the ledger, a plausible event time. The
+ * ids spend is attributed to (customer, user, feature, team, session) must be able to form a scope key
+ * ({@link ScopeKey#ID_RULE}). The agent applies it before spooling, so a bad event is refused at the gateway; the
+ * stream app applies it again to whatever reaches the usage topic, and dead-letters what fails.
  */
 public final class UsageEventValidator {
 
@@ -23,6 +23,8 @@ public final class UsageEventValidator {
     /** Most labels per event, and the longest label value. */
     public static final int MAX_LABELS = 32;
     public static final int MAX_LABEL_VALUE = 256;
+    /** The longest call accepted, in milliseconds: UInt32's maximum, the ledger's column type (about 49.7 days). */
+    public static final long MAX_LATENCY_MS = 0xFFFF_FFFFL;
     /** How far in the future an event time may be (clock skew between gateways). */
     public static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(5);
 
@@ -80,6 +82,9 @@ public final class UsageEventValidator {
         }
         if (event.getLatencyMs() != null && event.getLatencyMs() < 0) {
             errors.add(new FieldError("latency_ms", "must not be negative, was " + event.getLatencyMs()));
+        } else if (event.getLatencyMs() != null && event.getLatencyMs() > MAX_LATENCY_MS) {
+            errors.add(new FieldError("latency_ms", "at most " + MAX_LATENCY_MS + " (ClickHouse's UInt32), was "
+                    + event.getLatencyMs()));
         }
         Map<String, String> labels = event.getLabels();
         if (labels != null) {

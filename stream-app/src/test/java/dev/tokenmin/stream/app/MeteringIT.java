@@ -279,7 +279,7 @@ class MeteringIT {
             TopicSink<PricedUsage> sink = new TopicSink<>(client, new TopicSink.Settings(run.topics.priced(), db,
                     "usage_events", 50_000, Duration.ofMillis(500)), Map.of("bootstrap.servers",
                     run.stack.kafkaBootstrapServers(), "group.id", names.applicationId("sink")),
-                    ConfluentAvroSerde.of(PricedUsage.class, run.registry, false).deserializer(), UsageRows::write);
+                    ConfluentAvroSerde.of(PricedUsage.class, run.registry, false).deserializer(), new UsageRows());
             Thread t = Thread.ofPlatform().start(sink);
             try {
                 await().atMost(Duration.ofMinutes(2)).until(() -> sink.counts().rows().get() >= EVENTS);
