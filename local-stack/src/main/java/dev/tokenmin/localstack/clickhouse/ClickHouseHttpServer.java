@@ -88,38 +88,50 @@ public final class ClickHouseHttpServer implements AutoCloseable {
         return version;
     }
 
+    /**
+     * Answers one request. Errors are answered inside the exchange's try block: a try-with-resources closes its
+     * resource before its catch clauses run, so an answer written there would go to a closed exchange (the client
+     * would see the connection dropped with no reply).
+     */
     private void handle(HttpExchange exchange) {
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            String rawQuery = exchange.getRequestURI().getRawQuery();
-            byte[] body = decodeBody(exchange, rawQuery);
-            if (path.equals("/ping") || path.equals("/replicas_status")
-                    || (path.equals("/") && rawQuery == null && body.length == 0)) {
-                send(exchange, 200, Map.of("Content-Type", "text/plain; charset=UTF-8"),
-                        "Ok.\n".getBytes(StandardCharsets.UTF_8));
-                return;
+            try {
+                serve(exchange);
+            } catch (BadRequest e) {
+                trySendError(exchange, 400, e.code, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                trySendError(exchange, 503, 394,
+                        "Code: 394. DB::Exception: the server is shutting down. (QUERY_WAS_CANCELLED)");
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("request failed: {}", e.toString());
+                trySendError(exchange, 500, 1001, "Code: 1001. DB::Exception: " + e + ". (STD_EXCEPTION)");
             }
-            if (!path.equals("/")) {
-                sendError(exchange, 404, 0, "There is no handle " + path);
-                return;
-            }
-            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-            if (contentType != null && contentType.startsWith("multipart/form-data")) {
-                sendError(exchange, 501, 48, "Code: 48. DB::Exception: multipart requests (external tables) are "
-                        + "not supported by the local ClickHouse. (NOT_IMPLEMENTED)");
-                return;
-            }
-            HttpQuery query = HttpQuery.parse(rawQuery, exchange.getRequestHeaders()::getFirst, body);
-            execute(exchange, query);
-        } catch (BadRequest e) {
-            trySendError(exchange, 400, e.code, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            trySendError(exchange, 503, 394, "Code: 394. DB::Exception: the server is shutting down. (QUERY_WAS_CANCELLED)");
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("request failed: {}", e.toString());
-            trySendError(exchange, 500, 1001, "Code: 1001. DB::Exception: " + e + ". (STD_EXCEPTION)");
         }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException, InterruptedException {
+        String path = exchange.getRequestURI().getPath();
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        byte[] body = decodeBody(exchange, rawQuery);
+        if (path.equals("/ping") || path.equals("/replicas_status")
+                || (path.equals("/") && rawQuery == null && body.length == 0)) {
+            send(exchange, 200, Map.of("Content-Type", "text/plain; charset=UTF-8"),
+                    "Ok.\n".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (!path.equals("/")) {
+            sendError(exchange, 404, 0, "There is no handle " + path);
+            return;
+        }
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (contentType != null && contentType.startsWith("multipart/form-data")) {
+            sendError(exchange, 501, 48, "Code: 48. DB::Exception: multipart requests (external tables) are "
+                    + "not supported by the local ClickHouse. (NOT_IMPLEMENTED)");
+            return;
+        }
+        HttpQuery query = HttpQuery.parse(rawQuery, exchange.getRequestHeaders()::getFirst, body);
+        execute(exchange, query);
     }
 
     private void execute(HttpExchange exchange, HttpQuery query) throws IOException, InterruptedException {

@@ -168,4 +168,17 @@ class ClickHouseClientV2IT {
                     .hasMessageContaining("no_such_table_v2");
         }
     }
+
+    @Test
+    void shouldAnswerABodyItCannotDecompressWithAnErrorNotADroppedConnection(Stack stack) {
+        // client-v2 compresses request bodies with ZSTD unless told LZ4; the local server decodes LZ4 only.
+        try (Client client = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
+                .setPassword("").compressClientRequest(true).build()) {
+            assertThatThrownBy(() -> client.queryAll("SELECT 1"))
+                    .rootCause()
+                    .isInstanceOf(ServerException.class)
+                    .satisfies(e -> assertThat(((ServerException) e).getCode()).isEqualTo(271))
+                    .hasMessageContaining("compression method 0x90 is not supported; use LZ4");
+        }
+    }
 }
