@@ -23,6 +23,8 @@ import dev.tokenmin.stream.config.TopicNames;
 import dev.tokenmin.stream.kafka.TopicAdmin;
 import dev.tokenmin.stream.pricing.PriceCatalog;
 import dev.tokenmin.stream.pricing.PricePublisher;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,11 +49,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
  * One fault scenario's pipeline on the real local stack: its own topics, application id and ClickHouse database;
@@ -80,6 +85,8 @@ final class FaultRun implements AutoCloseable {
     private final Object lifecycle = new Object();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Thread supervisor;
+    private final Thread operator;
+    private volatile HangingTransactions hanging;
     private final AtomicInteger unplannedRestarts = new AtomicInteger();
 
     private volatile TopicSink<PricedUsage> sink;
@@ -103,6 +110,56 @@ final class FaultRun implements AutoCloseable {
                 .setPassword("").build();
         new MigrationRunner(clickHouse, MigrationRunner.Settings.of(database)).migrate(Migrations.bundled());
         this.supervisor = Thread.ofPlatform().name("fault-supervisor").daemon().start(this::supervise);
+        this.operator = Thread.ofPlatform().name("fault-operator").daemon().start(this::abortHangingTransactions);
+    }
+
+    /**
+     * Every 5 s, what an operator's {@code kafka-transactions.sh find-hanging} / {@code abort} would do for this
+     * run's topics ({@link HangingTransactions}); each abort is printed and counted in the scenario's line.
+     */
+    private void abortHangingTransactions() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.kafkaBootstrapServers(), AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+            HangingTransactions hanging = new HangingTransactions(admin, () -> runPartitions(admin), 20_000);
+            this.hanging = hanging;
+            while (!closing.get()) {
+                Thread.sleep(5_000);
+                try {
+                    for (String what : hanging.check(System.currentTimeMillis())) {
+                        System.out.printf("[faults] operator: aborted a hanging transaction on %s%n", what);
+                    }
+                } catch (ExecutionException | RuntimeException e) { // the broker away: look again later
+                    // nothing to do until it is back
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            System.out.printf("[faults] operator: %s%n", e);
+        }
+    }
+
+    /** Every partition of this run's topics, internal ones (changelogs, repartitions) included. */
+    private List<TopicPartition> runPartitions(Admin admin) {
+        try {
+            Set<String> names = admin.listTopics().names().get().stream().filter(t -> t.contains(name))
+                    .collect(Collectors.toSet());
+            return admin.describeTopics(names).allTopicNames().get().values().stream()
+                    .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+                    .toList();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The hanging transactions aborted so far (see {@link HangingTransactions}). */
+    List<String> abortedTransactions() {
+        HangingTransactions h = hanging;
+        return h == null ? List.of() : h.aborted();
     }
 
     /** A new stream app instance (not started), with {@code extra} settings ({@code kafka.*} and so on). */
@@ -114,7 +171,10 @@ final class FaultRun implements AutoCloseable {
                 StreamAppConfig.TOPICS_SUFFIX, suffix,
                 // A crashed instance's tasks move within 10 s, not the default 45 s.
                 "kafka.session.timeout.ms", "10000",
-                "kafka.heartbeat.interval.ms", "2000"));
+                "kafka.heartbeat.interval.ms", "2000",
+                // An instance stuck in a rebalance stops after a minute (default five), for the supervisor to start
+                // it again within the scenario's settle time.
+                StreamAppConfig.STALL_TIMEOUT_SECONDS, "60"));
         settings.putAll(extra);
         StreamAppProcess app = new StreamAppProcess("stream-" + apps.size(), dir.resolve("stream-" + apps.size()),
                 settings);
@@ -459,7 +519,10 @@ final class FaultRun implements AutoCloseable {
         return byScope;
     }
 
-    /** The instances' logs outlive the test's temporary folder: {@code target/fault-logs/<test>/}. */
+    /**
+     * The instances' logs, and the thread dumps of any that stalled, outlive the test's temporary folder:
+     * {@code target/fault-logs/<test>/}.
+     */
     private void keepLogs() {
         Path kept = Path.of("target", "fault-logs", name);
         try {
@@ -467,6 +530,9 @@ final class FaultRun implements AutoCloseable {
             for (StreamAppProcess app : apps) {
                 if (Files.exists(app.log())) {
                     Files.copy(app.log(), kept.resolve(app + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
+                for (Path dump : app.diagnostics()) {
+                    Files.copy(dump, kept.resolve(app + "-" + dump.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         } catch (IOException e) {
@@ -482,6 +548,7 @@ final class FaultRun implements AutoCloseable {
     public void close() {
         closing.set(true);
         supervisor.interrupt();
+        operator.interrupt();
         synchronized (lifecycle) {
             apps.forEach(StreamAppProcess::close);
             keepLogs();

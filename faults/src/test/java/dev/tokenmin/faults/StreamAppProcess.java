@@ -11,11 +11,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * One stream app instance as a child JVM ({@code tokenmin stream}, this test's class path), so that it can be killed
@@ -112,6 +114,17 @@ final class StreamAppProcess implements AutoCloseable {
 
     Path log() {
         return home.resolve("stream.log");
+    }
+
+    /** The thread dumps it wrote when it stalled (see the stream app's {@code stall.timeout.seconds}). */
+    List<Path> diagnostics() throws IOException {
+        Path dir = stateDir().resolve("diagnostics");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
     }
 
     /** GET on its API; status 0 when it does not answer. */

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.jetty.server.Handler;
@@ -23,13 +24,20 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,11 +45,15 @@ import java.util.concurrent.TimeUnit;
  * because its address is the client's {@code application.server}, which other instances forward queries to.
  * An exception that escapes a stream thread (a bug, or a store that cannot be written) shuts the client down
  * rather than skipping records: the process exits non-zero and its supervisor restarts it, to resume from the
- * last committed transaction.
+ * last committed transaction. So does a client that stays in {@code REBALANCING} without any progress for
+ * {@code stall.timeout.seconds} ({@link StallWatchdog}); its threads' stacks are written to
+ * {@code <state.dir>/diagnostics/} first.
  */
 public final class StreamApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamApp.class);
+    /** A stalled client's threads may never answer a close (one waiting on its group's join does not): wait less. */
+    private static final Duration STALLED_CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     private final KafkaStreams streams;
     private final HttpEndpoint http;
@@ -50,6 +62,8 @@ public final class StreamApp implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final KafkaStreamsMetrics streamsMetrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ScheduledExecutorService watchdogTimer;
+    private volatile boolean stalled;
 
     private StreamApp(StreamAppConfig config) {
         Map<String, Object> registryProps = new HashMap<>(config.registry());
@@ -80,6 +94,22 @@ public final class StreamApp implements AutoCloseable {
                 stopped.countDown();
             }
         });
+        Duration stallTimeout = config.stallTimeout();
+        Duration checkEvery = StallWatchdog.checkPeriod(stallTimeout);
+        StallWatchdog watchdog = new StallWatchdog(stallTimeout, checkEvery, this::snapshot, System::nanoTime,
+                stalledFor -> onStall(stalledFor, config.stateDir()));
+        streams.setGlobalStateRestoreListener(watchdog);
+        this.watchdogTimer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("stall-watchdog").daemon().factory());
+        if (stallTimeout.isPositive()) {
+            watchdogTimer.scheduleWithFixedDelay(() -> {
+                try {
+                    watchdog.check();
+                } catch (RuntimeException e) { // an escaping exception would cancel every later check
+                    LOG.warn("stall check failed: {}", e.toString());
+                }
+            }, checkEvery.toMillis(), checkEvery.toMillis(), TimeUnit.MILLISECONDS);
+        }
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
         api.delegate = new QueryApi(streams, self, meters, budgets, config.http().adminToken(), Clock.systemUTC());
@@ -127,9 +157,43 @@ public final class StreamApp implements AutoCloseable {
         return stopped.await(timeout, unit);
     }
 
-    /** True when the client stopped because of an error rather than {@link #close()}. */
+    /** True when the client stopped because of an error or a stall rather than {@link #close()}. */
     public boolean failed() {
-        return streams.state() == KafkaStreams.State.ERROR;
+        return stalled || streams.state() == KafkaStreams.State.ERROR;
+    }
+
+    /** The client's state, and its threads' states and tasks: what changes when a rebalance makes progress. */
+    private StallWatchdog.Snapshot snapshot() {
+        KafkaStreams.State state = streams.state();
+        try {
+            return new StallWatchdog.Snapshot(state, streams.metadataForLocalThreads().stream()
+                    .map(t -> t.threadName() + " " + t.threadState() + " active " + taskIds(t.activeTasks())
+                            + " standby " + taskIds(t.standbyTasks())).sorted().toList());
+        } catch (RuntimeException e) { // not running or rebalancing (starting, stopping): the state says enough
+            return new StallWatchdog.Snapshot(state, null);
+        }
+    }
+
+    private static List<String> taskIds(Set<TaskMetadata> tasks) {
+        return tasks.stream().map(t -> t.taskId().toString()).sorted().toList();
+    }
+
+    /** Stops a stalled client, failed, so that the process exits non-zero and its supervisor starts it again. */
+    private void onStall(Duration stalledFor, Path stateDir) {
+        stalled = true;
+        String dump;
+        try {
+            dump = "threads written to " + ThreadDump.write(stateDir.resolve("diagnostics"), "stalled", Instant.now());
+        } catch (IOException e) {
+            dump = "threads could not be written: " + e;
+        }
+        LOG.error("kafka streams has been {} for {} s without progress (no state change, no task moved, nothing "
+                        + "restored); stopping this instance, to be started again from the last commit; {}",
+                streams.state(), stalledFor.toSeconds(), dump);
+        Thread.ofPlatform().name("stall-stop").start(() -> {
+            streams.close(STALLED_CLOSE_TIMEOUT);
+            stopped.countDown();
+        });
     }
 
     @Override
@@ -139,7 +203,8 @@ public final class StreamApp implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stream API did not stop cleanly: {}", e.toString());
         }
-        streams.close(Duration.ofSeconds(30));
+        watchdogTimer.shutdownNow();
+        streams.close(stalled ? STALLED_CLOSE_TIMEOUT : Duration.ofSeconds(30));
         streamsMetrics.close();
         budgets.close();
         registry.close();

@@ -29,11 +29,15 @@ import java.util.Properties;
  * @param registry          further registry settings ({@code registry.*})
  * @param http              the HTTP API: interactive queries, budgets, health, metrics
  * @param anomaly           what anomaly detection watches and when it fires ({@code anomaly.*})
+ * @param stallTimeout      how long Kafka Streams may stay in REBALANCING without any progress (no state change, no
+ *                          task moved, nothing restored) before this instance stops, failed, for its supervisor to
+ *                          start it again (default 5 minutes; 0: never)
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                               TopicNames topics, Duration dedupHorizon, Duration grace, Duration spendFlush,
                               Map<String, String> kafka,
-                              Map<String, String> registry, Http http, AnomalyConfig anomaly) {
+                              Map<String, String> registry, Http http, AnomalyConfig anomaly,
+                              Duration stallTimeout) {
 
     /**
      * Where the HTTP API listens and how other instances reach it (Kafka Streams' {@code application.server}).
@@ -67,6 +71,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
     public static final String HTTP_ADMIN_TOKEN = "http.admin.token";
     public static final String TOPICS_SUFFIX = "topics.suffix";
+    public static final String STALL_TIMEOUT_SECONDS = "stall.timeout.seconds";
 
     public static StreamAppConfig fromEnvironment(Map<String, String> env) {
         return fromProperties(Settings.fromEnvironment(env));
@@ -83,6 +88,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         int spendFlushMs = s.intBetween(SPEND_FLUSH_MS, 100, 0, 60_000);
         int port = s.intBetween(HTTP_PORT, 8090, 0, 65_535);
         AnomalyConfig anomaly = AnomalyConfig.from(s);
+        int stallSeconds = s.intBetween(STALL_TIMEOUT_SECONDS, 300, 0, 86_400);
         s.throwIfAny("stream app configuration");
         String host = s.string(HTTP_HOST, "127.0.0.1");
         String token = s.string(HTTP_ADMIN_TOKEN, null);
@@ -92,17 +98,17 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
                 TopicNames.DEFAULT.withSuffix(suffix), Duration.ofHours(horizonHours),
                 Duration.ofSeconds(graceSeconds), Duration.ofMillis(spendFlushMs), s.prefixed(KAFKA_PREFIX),
-                s.prefixed(REGISTRY_PREFIX), http, anomaly);
+                s.prefixed(REGISTRY_PREFIX), http, anomaly, Duration.ofSeconds(stallSeconds));
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
         return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
-                grace, spendFlush, kafka, registry, http, anomaly);
+                grace, spendFlush, kafka, registry, http, anomaly, stallTimeout);
     }
 
     public StreamAppConfig withApplicationId(String id) {
         return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
-                spendFlush, kafka, registry, http, anomaly);
+                spendFlush, kafka, registry, http, anomaly, stallTimeout);
     }
 
     /**
