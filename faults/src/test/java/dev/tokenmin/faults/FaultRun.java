@@ -57,6 +57,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * One fault scenario's pipeline on the real local stack: its own topics, application id and ClickHouse database;
@@ -86,7 +87,7 @@ final class FaultRun implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Thread supervisor;
     private final Thread operator;
-    private volatile HangingTransactions hanging;
+    private volatile HangingTransactionJanitor hanging;
     private final AtomicInteger unplannedRestarts = new AtomicInteger();
 
     private volatile TopicSink<PricedUsage> sink;
@@ -115,13 +116,14 @@ final class FaultRun implements AutoCloseable {
 
     /**
      * Every 5 s, what an operator's {@code kafka-transactions.sh find-hanging} / {@code abort} would do for this
-     * run's topics ({@link HangingTransactions}); each abort is printed and counted in the scenario's line.
+     * run's topics ({@link HangingTransactionJanitor}); each abort is printed and counted in the scenario's line.
      */
     private void abortHangingTransactions() {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 stack.kafkaBootstrapServers(), AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
-            HangingTransactions hanging = new HangingTransactions(admin, () -> runPartitions(admin), 20_000);
+            HangingTransactionJanitor hanging = new HangingTransactionJanitor(admin, () -> runPartitions(admin),
+                    20_000, this::keepPartitionFiles);
             this.hanging = hanging;
             while (!closing.get()) {
                 Thread.sleep(5_000);
@@ -137,6 +139,23 @@ final class FaultRun implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             System.out.printf("[faults] operator: %s%n", e);
+        }
+    }
+
+    /**
+     * Copies a partition's folder (segments, indexes, producer snapshots) from the broker's data to
+     * {@code target/fault-logs/<test>/hanging/}, where Kafka's {@code DumpLogSegments} can show its markers later.
+     */
+    private void keepPartitionFiles(TopicPartition tp) {
+        Path from = stack.kafka().home().resolve("data").resolve(tp.topic() + "-" + tp.partition());
+        Path to = Path.of("target", "fault-logs", name, "hanging", from.getFileName().toString());
+        try (Stream<Path> files = Files.list(from)) {
+            Files.createDirectories(to);
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.out.printf("[faults] operator: could not keep %s: %s%n", from, e);
         }
     }
 
@@ -156,9 +175,9 @@ final class FaultRun implements AutoCloseable {
         }
     }
 
-    /** The hanging transactions aborted so far (see {@link HangingTransactions}). */
+    /** The hanging transactions aborted so far (see {@link HangingTransactionJanitor}). */
     List<String> abortedTransactions() {
-        HangingTransactions h = hanging;
+        HangingTransactionJanitor h = hanging;
         return h == null ? List.of() : h.aborted();
     }
 
@@ -520,8 +539,8 @@ final class FaultRun implements AutoCloseable {
     }
 
     /**
-     * The instances' logs, and the thread dumps of any that stalled, outlive the test's temporary folder:
-     * {@code target/fault-logs/<test>/}.
+     * The instances' logs, the thread dumps of any that stalled and the broker's log outlive the test's temporary
+     * folder: {@code target/fault-logs/<test>/}.
      */
     private void keepLogs() {
         Path kept = Path.of("target", "fault-logs", name);
@@ -534,6 +553,10 @@ final class FaultRun implements AutoCloseable {
                 for (Path dump : app.diagnostics()) {
                     Files.copy(dump, kept.resolve(app + "-" + dump.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
+            }
+            // The broker's log (the whole suite's so far, Kafka's INFO lines): restarts, transaction coordinator.
+            if (Files.exists(stack.kafka().log())) {
+                Files.copy(stack.kafka().log(), kept.resolve("broker.log"), StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
             System.out.printf("[faults] could not keep the logs in %s: %s%n", kept, e);

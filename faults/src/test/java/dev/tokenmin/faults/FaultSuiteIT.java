@@ -147,8 +147,14 @@ class FaultSuiteIT {
             production.awaitDone(Duration.ofMinutes(10));
             check("one of two instances frozen 25 s (zombie), thawed; a third joins", workload, production, run,
                     t0);
-            assertThat(Files.readString(first.log())).as("the thawed instance found itself fenced")
-                    .contains("Detected that the thread is being fenced");
+            // Kafka 4.3.1 answers a zombie's commit with PRODUCER_FENCED (Kafka Streams rejoins the group) or, when
+            // the coordinator is still aborting its timed-out transaction, INVALID_TXN_STATE (fatal for Kafka Streams:
+            // the instance stops and its supervisor starts it again). Either way it was stopped from committing.
+            String zombieLog = Files.readString(first.log());
+            assertThat(zombieLog.contains("Detected that the thread is being fenced")
+                    || zombieLog.contains("InvalidTxnStateException") && first.starts() > 1)
+                    .as("the thawed instance was fenced, or its commit refused and it was started again")
+                    .isTrue();
         }
     }
 

@@ -8,10 +8,15 @@ import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.stream.api.QueryApi;
 import dev.tokenmin.stream.budget.BudgetPublisher;
 import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.config.TopicNames;
+import dev.tokenmin.stream.kafka.HangingTransactions;
 import dev.tokenmin.stream.serde.StreamSerdes;
 import dev.tokenmin.stream.topology.MeteringTopology;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TaskMetadata;
@@ -26,7 +31,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,9 +40,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The running stream app: the metering topology in a Kafka Streams client, and its HTTP API. The API binds first,
@@ -97,7 +103,7 @@ public final class StreamApp implements AutoCloseable {
         Duration stallTimeout = config.stallTimeout();
         Duration checkEvery = StallWatchdog.checkPeriod(stallTimeout);
         StallWatchdog watchdog = new StallWatchdog(stallTimeout, checkEvery, this::snapshot, System::nanoTime,
-                stalledFor -> onStall(stalledFor, config.stateDir()));
+                stalledFor -> onStall(stalledFor, config, kafka));
         streams.setGlobalStateRestoreListener(watchdog);
         this.watchdogTimer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("stall-watchdog").daemon().factory());
@@ -174,22 +180,69 @@ public final class StreamApp implements AutoCloseable {
         }
     }
 
+    /**
+     * The hanging transactions on this app's topics and its internal ones (changelogs, repartition topics): two
+     * looks 3 s apart, only what both show. Empty when the cluster cannot be asked (logged).
+     */
+    private static List<HangingTransactions.Hanging> hangingTransactions(StreamAppConfig config,
+                                                                         Map<String, Object> kafka) {
+        Map<String, Object> adminProps = new HashMap<>();
+        kafka.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) {
+                adminProps.put(k, v);
+            }
+        });
+        adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        try (Admin admin = Admin.create(adminProps)) {
+            TopicNames t = config.topics();
+            Set<String> ours = Set.of(t.usage(), t.prices(), t.budgets(), t.priced(), t.spend(), t.alerts(),
+                    t.throttle(), t.deadLetters());
+            Set<String> topics = admin.listTopics().names().get().stream()
+                    .filter(n -> ours.contains(n) || n.startsWith(config.applicationId() + "-"))
+                    .collect(Collectors.toSet());
+            List<TopicPartition> partitions = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                    .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+                    .toList();
+            List<HangingTransactions.Hanging> first = HangingTransactions.find(admin, partitions);
+            if (first.isEmpty()) {
+                return List.of();
+            }
+            Thread.sleep(3_000);
+            return HangingTransactions.stillHanging(first, HangingTransactions.find(admin, partitions));
+        } catch (ExecutionException | RuntimeException e) {
+            LOG.warn("could not look for hanging transactions: {}", e.getCause() == null ? e : e.getCause());
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     private static List<String> taskIds(Set<TaskMetadata> tasks) {
         return tasks.stream().map(t -> t.taskId().toString()).sorted().toList();
     }
 
-    /** Stops a stalled client, failed, so that the process exits non-zero and its supervisor starts it again. */
-    private void onStall(Duration stalledFor, Path stateDir) {
+    /**
+     * Stops a stalled client, failed, so that the process exits non-zero and its supervisor starts it again; first
+     * writes its threads' stacks and names any hanging transaction on the app's topics, which a restart cannot release.
+     */
+    private void onStall(Duration stalledFor, StreamAppConfig config, Map<String, Object> kafka) {
         stalled = true;
         String dump;
         try {
-            dump = "threads written to " + ThreadDump.write(stateDir.resolve("diagnostics"), "stalled", Instant.now());
+            dump = "threads written to " + ThreadDump.write(config.stateDir().resolve("diagnostics"), "stalled",
+                    Instant.now());
         } catch (IOException e) {
             dump = "threads could not be written: " + e;
         }
         LOG.error("kafka streams has been {} for {} s without progress (no state change, no task moved, nothing "
                         + "restored); stopping this instance, to be started again from the last commit; {}",
                 streams.state(), stalledFor.toSeconds(), dump);
+        for (HangingTransactions.Hanging h : hangingTransactions(config, kafka)) {
+            LOG.error("hanging transaction on {}: every read_committed reader stops there (this app's state restore "
+                    + "included) until an operator checks it and aborts it: {}", h,
+                    h.abortCommand(config.bootstrapServers()));
+        }
         Thread.ofPlatform().name("stall-stop").start(() -> {
             streams.close(STALLED_CLOSE_TIMEOUT);
             stopped.countDown();

@@ -1,0 +1,111 @@
+package dev.tokenmin.stream.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Finds hanging transactions: a partition holding an open transaction that its transaction coordinator does not
+ * know (the producer has no ongoing transaction, or one at another epoch, or one without this partition). Such a
+ * partition's last stable offset never moves again, so every {@code read_committed} reader stops there: Kafka
+ * Streams restoring a changelog (the instance waits in REBALANCING for good), the ClickHouse sink. No client can
+ * release it; an operator aborts it ({@link Hanging#abortCommand}), after checking that it really hangs. This is the
+ * check {@code kafka-transactions.sh find-hanging} makes, for the partitions given; Kafka's tools jar is not a
+ * dependency of the stream app, hence the few calls here.
+ * <p>
+ * One look can catch a transaction whose marker is on its way; look twice, some seconds apart, and believe only what
+ * both show with the same start offset ({@link #stillHanging}).
+ */
+public final class HangingTransactions {
+
+    private static final Set<TransactionState> LIVE = Set.of(TransactionState.ONGOING, TransactionState.PREPARE_COMMIT,
+            TransactionState.PREPARE_ABORT);
+
+    /**
+     * One open transaction its coordinator does not know.
+     *
+     * @param coordinatorView what the coordinator says about the producer (its state, or that it knows no such one)
+     */
+    public record Hanging(TopicPartition partition, long producerId, int producerEpoch, int coordinatorEpoch,
+                          long startOffset, String coordinatorView) {
+
+        /** The operator's command that aborts it. */
+        public String abortCommand(String bootstrapServers) {
+            return "kafka-transactions.sh --bootstrap-server " + bootstrapServers + " abort --topic "
+                    + partition.topic() + " --partition " + partition.partition() + " --start-offset " + startOffset;
+        }
+
+        @Override
+        public String toString() {
+            return partition + " (producer " + producerId + ", epoch " + producerEpoch + ", open since offset "
+                    + startOffset + "; coordinator: " + coordinatorView + ")";
+        }
+    }
+
+    private HangingTransactions() {
+    }
+
+    /** One look at {@code partitions}. */
+    public static List<Hanging> find(Admin admin, Collection<TopicPartition> partitions)
+            throws ExecutionException, InterruptedException {
+        Map<TopicPartition, ProducerState> open = new HashMap<>();
+        admin.describeProducers(partitions).all().get().forEach((tp, d) -> d.activeProducers().stream()
+                .filter(p -> p.currentTransactionStartOffset().isPresent()).findFirst()
+                .ifPresent(p -> open.put(tp, p)));
+        if (open.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, TransactionListing> byProducer = new HashMap<>();
+        admin.listTransactions().all().get().forEach(t -> byProducer.put(t.producerId(), t));
+        List<Hanging> hanging = new ArrayList<>();
+        for (Map.Entry<TopicPartition, ProducerState> e : open.entrySet()) {
+            ProducerState p = e.getValue();
+            String view = unknownToItsCoordinator(admin, e.getKey(), p, byProducer.get(p.producerId()));
+            if (view != null) {
+                hanging.add(new Hanging(e.getKey(), p.producerId(), p.producerEpoch(), p.coordinatorEpoch().orElse(0),
+                        p.currentTransactionStartOffset().getAsLong(), view));
+            }
+        }
+        hanging.sort(Comparator.comparing(h -> h.partition().toString()));
+        return hanging;
+    }
+
+    /** What {@code later} shows that {@code earlier} showed too: the same partition, producer and start offset. */
+    public static List<Hanging> stillHanging(List<Hanging> earlier, List<Hanging> later) {
+        return later.stream().filter(h -> earlier.stream().anyMatch(e -> e.partition().equals(h.partition())
+                && e.producerId() == h.producerId() && e.startOffset() == h.startOffset())).toList();
+    }
+
+    /** Null when the coordinator knows the transaction; otherwise what it says instead. */
+    private static String unknownToItsCoordinator(Admin admin, TopicPartition tp, ProducerState p,
+                                                  TransactionListing listing)
+            throws ExecutionException, InterruptedException {
+        if (listing == null) {
+            return "no transactional id with this producer id";
+        }
+        if (!LIVE.contains(listing.state())) {
+            return listing.transactionalId() + " is " + listing.state();
+        }
+        TransactionDescription d = admin.describeTransactions(List.of(listing.transactionalId())).all().get()
+                .get(listing.transactionalId());
+        if (d.producerEpoch() != p.producerEpoch()) {
+            return listing.transactionalId() + " is " + listing.state() + " at epoch " + d.producerEpoch();
+        }
+        if (!d.topicPartitions().contains(tp)) {
+            return listing.transactionalId() + " is " + listing.state() + " without this partition";
+        }
+        return null;
+    }
+}
