@@ -70,6 +70,7 @@ public final class StreamApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ScheduledExecutorService watchdogTimer;
     private volatile boolean stalled;
+    private volatile String stallDiagnosis;
 
     private StreamApp(StreamAppConfig config) {
         Map<String, Object> registryProps = new HashMap<>(config.registry());
@@ -182,16 +183,18 @@ public final class StreamApp implements AutoCloseable {
 
     /**
      * The hanging transactions on this app's topics and its internal ones (changelogs, repartition topics): two
-     * looks 3 s apart, only what both show. Empty when the cluster cannot be asked (logged).
+     * looks 3 s apart, only what both show.
      */
     private static List<HangingTransactions.Hanging> hangingTransactions(StreamAppConfig config,
-                                                                         Map<String, Object> kafka) {
+                                                                         Map<String, Object> kafka)
+            throws ExecutionException, InterruptedException {
         Map<String, Object> adminProps = new HashMap<>();
         kafka.forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k)) {
                 adminProps.put(k, v);
             }
         });
+        adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         try (Admin admin = Admin.create(adminProps)) {
             TopicNames t = config.topics();
@@ -209,13 +212,12 @@ public final class StreamApp implements AutoCloseable {
             }
             Thread.sleep(3_000);
             return HangingTransactions.stillHanging(first, HangingTransactions.find(admin, partitions));
-        } catch (ExecutionException | RuntimeException e) {
-            LOG.warn("could not look for hanging transactions: {}", e.getCause() == null ? e : e.getCause());
-            return List.of();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.of();
         }
+    }
+
+    /** After a stall: what the look for hanging transactions found (null before any stall). */
+    String stallDiagnosis() {
+        return stallDiagnosis;
     }
 
     private static List<String> taskIds(Set<TaskMetadata> tasks) {
@@ -238,10 +240,22 @@ public final class StreamApp implements AutoCloseable {
         LOG.error("kafka streams has been {} for {} s without progress (no state change, no task moved, nothing "
                         + "restored); stopping this instance, to be started again from the last commit; {}",
                 streams.state(), stalledFor.toSeconds(), dump);
-        for (HangingTransactions.Hanging h : hangingTransactions(config, kafka)) {
-            LOG.error("hanging transaction on {}: every read_committed reader stops there (this app's state restore "
-                    + "included) until an operator checks it and aborts it: {}", h,
-                    h.abortCommand(config.bootstrapServers()));
+        try {
+            List<HangingTransactions.Hanging> hanging = hangingTransactions(config, kafka);
+            for (HangingTransactions.Hanging h : hanging) {
+                LOG.error("hanging transaction on {}: every read_committed reader stops there (this app's state "
+                        + "restore included) until an operator checks it and aborts it: {}", h,
+                        h.abortCommand(config.bootstrapServers()));
+            }
+            stallDiagnosis = hanging.isEmpty() ? "no hanging transaction on the app's topics"
+                    : hanging.size() + " hanging transactions on the app's topics";
+        } catch (ExecutionException | RuntimeException e) {
+            stallDiagnosis = "could not look for hanging transactions: "
+                    + (e.getCause() == null ? e : e.getCause());
+            LOG.warn("{}", stallDiagnosis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stallDiagnosis = "interrupted while looking for hanging transactions";
         }
         Thread.ofPlatform().name("stall-stop").start(() -> {
             streams.close(STALLED_CLOSE_TIMEOUT);

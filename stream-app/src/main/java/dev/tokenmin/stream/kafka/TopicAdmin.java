@@ -24,7 +24,19 @@ import java.util.concurrent.ExecutionException;
 /** Creating tokenmin's topics with their designed policies, and reading a compacted topic's current content. */
 public final class TopicAdmin {
 
+    /** How long a topic that was just created may take to appear in metadata. */
+    private static final Duration NEW_TOPIC_VISIBLE_WITHIN = Duration.ofSeconds(10);
+
     private TopicAdmin() {
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for topic metadata", e);
+        }
     }
 
     /**
@@ -88,7 +100,14 @@ public final class TopicAdmin {
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         Map<String, V> current = new HashMap<>();
         try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
+            // A topic created a moment ago may not be in the broker's metadata yet (KRaft propagates it
+            // asynchronously; seen in CI right after createTopics returned): ask again for a few seconds.
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            long visibleBy = System.nanoTime() + NEW_TOPIC_VISIBLE_WITHIN.toNanos();
+            while ((infos == null || infos.isEmpty()) && System.nanoTime() < visibleBy) {
+                sleep(Duration.ofMillis(200));
+                infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            }
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalStateException("topic " + topic + " does not exist; create it compacted "
                         + "(cleanup.policy=compact), or run with --create-topic");

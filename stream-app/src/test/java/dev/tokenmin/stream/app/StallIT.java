@@ -35,7 +35,8 @@ import static org.awaitility.Awaitility.await;
  * polling, while its heartbeats keep it in the group (a process wedged outside its poll loop). The group waits for
  * it to rejoin for its whole {@code max.poll.interval.ms}, so a stream app instance that starts meanwhile stays in
  * REBALANCING with nothing changing. With {@code stall.timeout.seconds} set, the instance stops, failed (its process
- * exits 1 for its supervisor to start it again), and leaves its threads' stacks in {@code diagnostics/}.
+ * exits 1 for its supervisor to start it again), leaves its threads' stacks in {@code diagnostics/} and has looked
+ * for hanging transactions on its topics (none here).
  */
 @ExtendWith(LocalStackExtension.class)
 class StallIT {
@@ -76,6 +77,8 @@ class StallIT {
                 System.out.printf("[StallIT] stopped %d s after start (stall timeout 5 s)%n", took);
 
                 assertThat(app.failed()).as("failed: the process exits 1").isTrue();
+                assertThat(app.stallDiagnosis()).as("it looked for hanging transactions, found none")
+                        .isEqualTo("no hanging transaction on the app's topics");
                 assertThat(took).as("not before the stall timeout").isGreaterThanOrEqualTo(5);
                 assertThat(app.streams().state()).isIn(KafkaStreams.State.PENDING_SHUTDOWN,
                         KafkaStreams.State.NOT_RUNNING);
@@ -88,6 +91,12 @@ class StallIT {
                     assertThat(Files.readString(dump)).as("every thread with its stack, the stream thread's too")
                             .contains("StreamThread-1\"").contains("StreamThread.runLoop(StreamThread.java:");
                 });
+
+                // The wedged member leaves: the rebalance ends and the stopped client's thread can finish, so no
+                // client outlives this test in the JVM.
+                wedged.close();
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> app.streams().state() == KafkaStreams.State.NOT_RUNNING);
             }
         }
     }
