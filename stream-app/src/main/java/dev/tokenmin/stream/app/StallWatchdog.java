@@ -14,8 +14,8 @@ import java.util.function.Supplier;
 /**
  * Notices a Kafka Streams client that has stopped making progress while it is not running: a rebalance that never
  * ends. Kafka Streams can stay in {@code REBALANCING} for good without a stream thread dying (seen in tokenmin's
- * fault suite after the broker was killed during a rebalance: no error, no log line, minutes without processing),
- * and a liveness probe that only asks "is the client alive" never restarts it.
+ * fault suite: after a broker kill -9 a changelog held a hanging transaction, so its restoration never finished; no
+ * error, no log line), and a liveness probe that only asks "is the client alive" never restarts it.
  * <p>
  * Progress is anything that changes while the client is not {@code RUNNING}: the client's state, a stream thread's
  * state or the tasks it holds (the {@linkplain Snapshot fingerprint} the probe returns), or a batch of state
