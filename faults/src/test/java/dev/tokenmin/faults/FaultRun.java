@@ -49,14 +49,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -122,17 +120,25 @@ final class FaultRun implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 stack.kafkaBootstrapServers(), AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
-            HangingTransactionJanitor hanging = new HangingTransactionJanitor(admin, () -> runPartitions(admin),
-                    20_000, this::keepPartitionFiles);
+            // This run's topics, internal ones (changelogs, repartition topics) included, carry its name.
+            HangingTransactionJanitor hanging = new HangingTransactionJanitor(admin, t -> t.contains(name), 20_000,
+                    this::keepPartitionFiles);
             this.hanging = hanging;
+            String lastProblem = null;
             while (!closing.get()) {
                 Thread.sleep(5_000);
                 try {
                     for (String what : hanging.check(System.currentTimeMillis())) {
                         System.out.printf("[faults] operator: aborted a hanging transaction on %s%n", what);
                     }
-                } catch (ExecutionException | RuntimeException e) { // the broker away: look again later
-                    // nothing to do until it is back
+                    lastProblem = null;
+                } catch (ExecutionException | RuntimeException e) { // e.g. the broker away: look again later
+                    String problem = String.valueOf(e.getCause() == null ? e : e.getCause());
+                    if (!problem.equals(lastProblem)) { // once per kind, so a look that always fails shows
+                        System.out.printf("[faults] operator: could not look for hanging transactions: %s%n",
+                                problem);
+                        lastProblem = problem;
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -156,22 +162,6 @@ final class FaultRun implements AutoCloseable {
             }
         } catch (IOException e) {
             System.out.printf("[faults] operator: could not keep %s: %s%n", from, e);
-        }
-    }
-
-    /** Every partition of this run's topics, internal ones (changelogs, repartitions) included. */
-    private List<TopicPartition> runPartitions(Admin admin) {
-        try {
-            Set<String> names = admin.listTopics().names().get().stream().filter(t -> t.contains(name))
-                    .collect(Collectors.toSet());
-            return admin.describeTopics(names).allTopicNames().get().values().stream()
-                    .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
-                    .toList();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

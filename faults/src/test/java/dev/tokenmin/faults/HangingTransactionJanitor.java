@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
 
 /**
  * The operator's remedy for a hanging transaction ({@link HangingTransactions}), as {@code kafka-transactions.sh
@@ -28,25 +28,28 @@ import java.util.function.Supplier;
 final class HangingTransactionJanitor {
 
     private final Admin admin;
-    private final Supplier<List<TopicPartition>> partitions;
+    private final Predicate<String> topics;
     private final long confirmAfterMs;
     private final Consumer<TopicPartition> beforeAbort;
     private final Map<TopicPartition, Long> firstSeenMs = new HashMap<>();
     private List<Hanging> lastSeen = List.of();
     private final List<String> aborted = new ArrayList<>();
 
-    /** @param beforeAbort runs with each partition about to be aborted (to keep its files for a post-mortem) */
-    HangingTransactionJanitor(Admin admin, Supplier<List<TopicPartition>> partitions, long confirmAfterMs,
+    /**
+     * @param topics      the topics to look at, by name
+     * @param beforeAbort runs with each partition about to be aborted (to keep its files for a post-mortem)
+     */
+    HangingTransactionJanitor(Admin admin, Predicate<String> topics, long confirmAfterMs,
                               Consumer<TopicPartition> beforeAbort) {
         this.admin = admin;
-        this.partitions = partitions;
+        this.topics = topics;
         this.confirmAfterMs = confirmAfterMs;
         this.beforeAbort = beforeAbort;
     }
 
     /** One look: aborts what has hung for {@code confirmAfterMs}; returns what it aborted now. */
     List<String> check(long nowMs) throws ExecutionException, InterruptedException {
-        List<Hanging> seen = HangingTransactions.find(admin, partitions.get());
+        List<Hanging> seen = HangingTransactions.find(admin, HangingTransactions.partitionsOf(admin, topics));
         List<Hanging> still = HangingTransactions.stillHanging(lastSeen, seen);
         lastSeen = seen;
         firstSeenMs.keySet().retainAll(still.stream().map(Hanging::partition).toList());

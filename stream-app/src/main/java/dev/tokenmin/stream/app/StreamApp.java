@@ -44,7 +44,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * The running stream app: the metering topology in a Kafka Streams client, and its HTTP API. The API binds first,
@@ -200,12 +199,8 @@ public final class StreamApp implements AutoCloseable {
             TopicNames t = config.topics();
             Set<String> ours = Set.of(t.usage(), t.prices(), t.budgets(), t.priced(), t.spend(), t.alerts(),
                     t.throttle(), t.deadLetters());
-            Set<String> topics = admin.listTopics().names().get().stream()
-                    .filter(n -> ours.contains(n) || n.startsWith(config.applicationId() + "-"))
-                    .collect(Collectors.toSet());
-            List<TopicPartition> partitions = admin.describeTopics(topics).allTopicNames().get().values().stream()
-                    .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
-                    .toList();
+            List<TopicPartition> partitions = HangingTransactions.partitionsOf(admin,
+                    n -> ours.contains(n) || n.startsWith(config.applicationId() + "-"));
             List<HangingTransactions.Hanging> first = HangingTransactions.find(admin, partitions);
             if (first.isEmpty()) {
                 return List.of();

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Finds hanging transactions: a partition holding an open transaction that its transaction coordinator does not
@@ -55,6 +57,15 @@ public final class HangingTransactions {
     }
 
     private HangingTransactions() {
+    }
+
+    /** Every partition of the topics whose names {@code topics} accepts (what to look at). */
+    public static List<TopicPartition> partitionsOf(Admin admin, Predicate<String> topics)
+            throws ExecutionException, InterruptedException {
+        Set<String> names = admin.listTopics().names().get().stream().filter(topics).collect(Collectors.toSet());
+        return admin.describeTopics(names).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+                .toList();
     }
 
     /** One look at {@code partitions}. */
