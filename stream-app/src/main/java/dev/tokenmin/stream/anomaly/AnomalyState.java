@@ -5,8 +5,8 @@ import dev.tokenmin.stream.spend.SpendDelta;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 
 /**
@@ -60,7 +60,7 @@ final class AnomalyState {
                 (topic, bytes) -> bytes == null ? null : InternalSerdes.decode(bytes, AnomalyState::read));
     }
 
-    private void write(DataOutputStream out) throws IOException {
+    private void write(DataOutput out) throws IOException {
         out.writeByte(V2);
         out.writeLong(firstSeen);
         writeWindow(out, hour);
@@ -71,7 +71,7 @@ final class AnomalyState {
         out.writeBoolean(monthFired);
     }
 
-    private static AnomalyState read(DataInputStream in) throws IOException {
+    private static AnomalyState read(DataInput in) throws IOException {
         byte version = in.readByte();
         if (version != InternalSerdes.V1 && version != V2) {
             throw new IOException("anomaly state: unknown format version " + version);
@@ -88,7 +88,7 @@ final class AnomalyState {
         return s;
     }
 
-    private static void writeWindow(DataOutputStream out, Window w) throws IOException {
+    private static void writeWindow(DataOutput out, Window w) throws IOException {
         out.writeBoolean(w != null);
         if (w == null) {
             return;
@@ -104,7 +104,7 @@ final class AnomalyState {
         }
     }
 
-    private static Window readWindow(DataInputStream in, boolean maps) throws IOException {
+    private static Window readWindow(DataInput in, boolean maps) throws IOException {
         if (!in.readBoolean()) {
             return null;
         }
@@ -123,7 +123,7 @@ final class AnomalyState {
     }
 
     /** A V1 contributor map: count, then (UTF key, long) pairs. */
-    private static void skipMap(DataInputStream in) throws IOException {
+    private static void skipMap(DataInput in) throws IOException {
         int n = in.readInt();
         for (int i = 0; i < n; i++) {
             in.readUTF();

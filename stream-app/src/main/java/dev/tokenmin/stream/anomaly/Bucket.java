@@ -5,8 +5,8 @@ import dev.tokenmin.stream.spend.SpendDelta;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 
 /**
@@ -37,7 +37,7 @@ final class Bucket {
         billedTokens += b.billedTokens;
     }
 
-    void write(DataOutputStream out) throws IOException {
+    void write(DataOutput out) throws IOException {
         out.writeLong(cost);
         out.writeLong(requests);
         out.writeLong(promptTokens);
@@ -45,7 +45,7 @@ final class Bucket {
         out.writeLong(billedTokens);
     }
 
-    static Bucket read(DataInputStream in) throws IOException {
+    static Bucket read(DataInput in) throws IOException {
         Bucket b = new Bucket();
         b.cost = in.readLong();
         b.requests = in.readLong();

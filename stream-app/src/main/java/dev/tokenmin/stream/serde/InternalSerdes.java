@@ -10,10 +10,8 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +43,7 @@ public final class InternalSerdes {
     static final byte DELTA_FORMAT = 2;
     private static final byte LEGACY_COUNTED_EVENT = 1;
 
-    static void writeDelta(DataOutputStream out, SpendDelta d) throws IOException {
+    static void writeDelta(DataOutput out, SpendDelta d) throws IOException {
         out.writeByte(DELTA_FORMAT);
         out.writeLong(d.firstAt());
         out.writeLong(d.lastAt());
@@ -73,7 +71,7 @@ public final class InternalSerdes {
         }
     }
 
-    static SpendDelta readDelta(DataInputStream in) throws IOException {
+    static SpendDelta readDelta(DataInput in) throws IOException {
         byte format = in.readByte();
         if (format == LEGACY_COUNTED_EVENT) {
             return readCountedEvent(in);
@@ -108,7 +106,7 @@ public final class InternalSerdes {
     }
 
     /** Format 1: one counted event (id, time, model, cost, unpriced, tokens, user), as a delta of one event. */
-    private static SpendDelta readCountedEvent(DataInputStream in) throws IOException {
+    private static SpendDelta readCountedEvent(DataInput in) throws IOException {
         in.readLong(); // the event id, which deltas do not carry
         in.readLong();
         long at = in.readLong();
@@ -157,7 +155,7 @@ public final class InternalSerdes {
                 (topic, bytes) -> bytes == null ? null : decode(bytes, InternalSerdes::readLatest));
     }
 
-    private static void writeLatest(DataOutputStream out, LatestWindows latest) throws IOException {
+    private static void writeLatest(DataOutput out, LatestWindows latest) throws IOException {
         out.writeByte(V1);
         for (WindowKind kind : LatestWindows.KINDS) {
             SpendAggregate window = latest.get(kind);
@@ -168,7 +166,7 @@ public final class InternalSerdes {
         }
     }
 
-    private static LatestWindows readLatest(DataInputStream in) throws IOException {
+    private static LatestWindows readLatest(DataInput in) throws IOException {
         version(in, "latest windows");
         LatestWindows latest = new LatestWindows();
         for (int i = 0; i < LatestWindows.KINDS.size(); i++) {
@@ -179,7 +177,7 @@ public final class InternalSerdes {
         return latest;
     }
 
-    private static void writeSpend(DataOutputStream out, SpendAggregate a) throws IOException {
+    private static void writeSpend(DataOutput out, SpendAggregate a) throws IOException {
         out.writeByte(V1);
         out.writeUTF(a.getScope());
         out.writeByte(a.getWindowKind().ordinal());
@@ -205,7 +203,7 @@ public final class InternalSerdes {
         }
     }
 
-    private static SpendAggregate readSpend(DataInputStream in) throws IOException {
+    private static SpendAggregate readSpend(DataInput in) throws IOException {
         version(in, "spend aggregate");
         SpendAggregate a = new SpendAggregate();
         a.setScope(in.readUTF());
@@ -238,36 +236,36 @@ public final class InternalSerdes {
     }
 
     /** Reads and checks the format version byte every internal record starts with. */
-    public static void version(DataInputStream in, String what) throws IOException {
+    public static void version(DataInput in, String what) throws IOException {
         byte v = in.readByte();
         if (v != V1) {
             throw new SerializationException(what + " in format " + v + ", this version reads format " + V1);
         }
     }
 
-    /** Writes one record to a data stream. */
+    /** Writes one record as binary data. */
     public interface Writer {
-        void write(DataOutputStream out) throws IOException;
+        void write(DataOutput out) throws IOException;
     }
 
-    /** Reads one record from a data stream. */
+    /** Reads one record from binary data. */
     public interface Reader<T> {
-        T read(DataInputStream in) throws IOException;
+        T read(DataInput in) throws IOException;
     }
 
     public static byte[] encode(Writer writer) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        BinaryWriter out = new BinaryWriter(256);
+        try {
             writer.write(out);
         } catch (IOException e) {
             throw new SerializationException(e);
         }
-        return bytes.toByteArray();
+        return out.toByteArray();
     }
 
     public static <T> T decode(byte[] bytes, Reader<T> reader) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            return reader.read(in);
+        try {
+            return reader.read(new BinaryReader(bytes));
         } catch (IOException e) {
             throw new SerializationException("cannot read an internal record: " + e.getMessage(), e);
         }

@@ -3,7 +3,6 @@ package dev.tokenmin.stream.spend;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.stream.serde.InternalSerdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,7 +14,10 @@ import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -48,6 +50,9 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     public record Key(long minute, String key) {
     }
 
+    /** The order sums are forwarded in: minute, then key. */
+    private static final Comparator<Key> IN_TIME_ORDER = Comparator.comparingLong(Key::minute).thenComparing(Key::key);
+
     /**
      * Adds the store a buffer flushing every {@code flushEvery} needs to {@code builder} (in memory, logged, cached;
      * none when it does not buffer) and returns the names to connect to the processor.
@@ -67,6 +72,8 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     private final Duration flushEvery;
     private ProcessorContext<String, SpendDelta> context;
     private KeyValueStore<Key, SpendDelta> sums;
+    /** The store's content as objects: what is summed and not yet forwarded. */
+    private final Map<Key, SpendDelta> pending = new HashMap<>();
 
     /**
      * @param targets    the scopes or dimensions an event counts in
@@ -87,6 +94,10 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
         this.context = context;
         if (!flushEvery.isZero()) {
             sums = context.getStateStore(storeName);
+            pending.clear(); // a task started again (after a rebalance or an aborted transaction) reads its store anew
+            try (KeyValueIterator<Key, SpendDelta> restored = sums.all()) {
+                restored.forEachRemaining(kv -> pending.put(kv.key, kv.value));
+            }
             context.schedule(flushEvery, PunctuationType.WALL_CLOCK_TIME, now -> flush());
         }
     }
@@ -100,20 +111,20 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
                 continue;
             }
             Key key = new Key(one.minute(), target.key());
-            SpendDelta before = sums.get(key);
-            sums.put(key, before == null ? one : before.plus(one));
+            SpendDelta sum = pending.merge(key, one, SpendDelta::plus);
+            sums.put(key, sum);
         }
     }
 
     /** Forwards every sum, a key's minutes in time order, and empties the store. */
     private void flush() {
-        List<KeyValue<Key, SpendDelta>> all = new ArrayList<>();
-        try (KeyValueIterator<Key, SpendDelta> it = sums.all()) {
-            it.forEachRemaining(all::add);
+        List<Map.Entry<Key, SpendDelta>> all = new ArrayList<>(pending.entrySet());
+        all.sort(Map.Entry.comparingByKey(IN_TIME_ORDER));
+        for (Map.Entry<Key, SpendDelta> sum : all) {
+            context.forward(new Record<>(sum.getKey().key(), sum.getValue(), sum.getValue().lastAt()));
+            sums.delete(sum.getKey());
         }
-        for (KeyValue<Key, SpendDelta> sum : all) {
-            context.forward(new Record<>(sum.key.key(), sum.value, sum.value.lastAt()));
-            sums.delete(sum.key);
-        }
+        pending.clear();
     }
+
 }
