@@ -143,6 +143,39 @@ public final class InternalSerdes {
                 in -> new SpendDeltaBuffer.Key(in.readLong(), in.readUTF())));
     }
 
+    /** One event in a delta buffer's journal: the generation it was summed in, the keys it counts in, its delta. */
+    public record JournalEntry(long generation, List<String> keys, SpendDelta delta) {
+    }
+
+    /** A delta buffer's journal entry (see {@code spend/DeltaJournal}). */
+    public static byte[] encodeJournalEntry(long generation, List<String> keys, SpendDelta delta) {
+        if (keys.size() > 255) {
+            throw new IllegalArgumentException("an event counts in at most 255 keys, had " + keys.size());
+        }
+        return encode(out -> {
+            out.writeByte(V1);
+            out.writeLong(generation);
+            out.writeByte(keys.size());
+            for (String key : keys) {
+                out.writeUTF(key);
+            }
+            writeDelta(out, delta);
+        });
+    }
+
+    public static JournalEntry decodeJournalEntry(byte[] bytes) {
+        return decode(bytes, in -> {
+            version(in, "delta journal entry");
+            long generation = in.readLong();
+            int n = in.readUnsignedByte();
+            List<String> keys = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                keys.add(in.readUTF());
+            }
+            return new JournalEntry(generation, keys, readDelta(in));
+        });
+    }
+
     /** Spend aggregates in state stores. */
     public static Serde<SpendAggregate> spendAggregate() {
         return Serdes.serdeFrom((topic, agg) -> agg == null ? null : encode(out -> writeSpend(out, agg)),

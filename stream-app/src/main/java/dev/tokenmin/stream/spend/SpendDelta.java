@@ -5,9 +5,9 @@ import dev.tokenmin.avro.UsageEvent;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * What counting needs of one or more priced events of one scope (or anomaly dimension) within one minute: the
@@ -86,8 +86,11 @@ public record SpendDelta(long firstAt, long lastAt, long requests, long unpriced
             }
         }
         Map<String, Long> users = userCosts;
-        if (!o.userCosts.isEmpty()) {
-            Map<String, Long> sum = new TreeMap<>(userCosts);
+        if (users.isEmpty()) {
+            users = o.userCosts;
+        } else if (!o.userCosts.isEmpty()) {
+            Map<String, Long> sum = new HashMap<>(2 * (userCosts.size() + o.userCosts.size()));
+            sum.putAll(userCosts);
             o.userCosts.forEach((user, cost) -> sum.merge(user, cost, Math::addExact));
             users = costliest(sum);
         }
@@ -103,7 +106,8 @@ public record SpendDelta(long firstAt, long lastAt, long requests, long unpriced
         while (users.size() > MAX_USERS) {
             Map.Entry<String, Long> cheapest = null;
             for (Map.Entry<String, Long> e : users.entrySet()) {
-                if (cheapest == null || e.getValue() <= cheapest.getValue()) {
+                if (cheapest == null || e.getValue() < cheapest.getValue() || (e.getValue().equals(cheapest.getValue())
+                        && e.getKey().compareTo(cheapest.getKey()) > 0)) {
                     cheapest = e;
                 }
             }

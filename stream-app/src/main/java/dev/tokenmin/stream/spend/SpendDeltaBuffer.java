@@ -2,13 +2,13 @@ package dev.tokenmin.stream.spend;
 
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
-import dev.tokenmin.stream.serde.InternalSerdes;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -34,11 +34,13 @@ import java.util.function.Function;
  * a delete per key and flush, which measured slower than sending them on.
  * The price of summing is latency: a sum waits up to one interval before it is counted.
  *
- * <p>Exactly once: the sums wait in a logged state store (in memory, with Kafka Streams' record cache, so a key
- * updated many times between commits is one changelog record per commit). A flush forwards and deletes them within
- * the task, so the forwarded deltas, the deletions and the input offsets commit in one transaction; after a crash the
- * store is restored to the last commit and the events after it are processed again: nothing lost, nothing counted
- * twice.
+ * <p>Exactly once: the sums are kept as objects, and each summed event is written to a logged, in-memory store (its
+ * {@link DeltaJournal}: one record per event, whatever the number of keys it counts in). A flush forwards the sums and
+ * starts the journal's next generation within the task, so the forwarded deltas, the journal and the input offsets
+ * commit in one transaction; after a crash the store is restored to the last commit, the task sums its journal's
+ * current generation again, and the events after the commit are processed again: nothing lost, nothing counted twice.
+ * Reading the sums back from a store per event, and writing each of them, was a third of the stream thread's time and
+ * four changelog records per event (docs/benchmarks.md).
  */
 public final class SpendDeltaBuffer implements Processor<String, PricedUsage, String, SpendDelta> {
 
@@ -54,15 +56,16 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     private static final Comparator<Key> IN_TIME_ORDER = Comparator.comparingLong(Key::minute).thenComparing(Key::key);
 
     /**
-     * Adds the store a buffer flushing every {@code flushEvery} needs to {@code builder} (in memory, logged, cached;
-     * none when it does not buffer) and returns the names to connect to the processor.
+     * Adds the store a buffer flushing every {@code flushEvery} needs to {@code builder} (in memory, logged, without
+     * the record cache: the journal is written once per event and never read but at a task's start; none when it does
+     * not buffer) and returns the names to connect to the processor.
      */
     public static String[] addStore(StreamsBuilder builder, String name, Duration flushEvery) {
         if (flushEvery.isZero()) {
             return new String[0];
         }
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
-                InternalSerdes.deltaKey(), InternalSerdes.spendDelta()).withCachingEnabled());
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled());
         return new String[] {name};
     }
 
@@ -71,9 +74,13 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     private final boolean withUsers;
     private final Duration flushEvery;
     private ProcessorContext<String, SpendDelta> context;
-    private KeyValueStore<Key, SpendDelta> sums;
-    /** The store's content as objects: what is summed and not yet forwarded. */
+    private DeltaJournal journal;
+    /** What is summed and not yet forwarded. */
     private final Map<Key, SpendDelta> pending = new HashMap<>();
+    /** Sums an earlier version stored, to delete at the next flush. */
+    private final List<Bytes> legacy = new ArrayList<>();
+    private long generation;
+    private int nextSlot;
 
     /**
      * @param targets    the scopes or dimensions an event counts in
@@ -93,11 +100,16 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     public void init(ProcessorContext<String, SpendDelta> context) {
         this.context = context;
         if (!flushEvery.isZero()) {
-            sums = context.getStateStore(storeName);
-            pending.clear(); // a task started again (after a rebalance or an aborted transaction) reads its store anew
-            try (KeyValueIterator<Key, SpendDelta> restored = sums.all()) {
-                restored.forEachRemaining(kv -> pending.put(kv.key, kv.value));
-            }
+            KeyValueStore<Bytes, byte[]> store = context.getStateStore(storeName);
+            journal = new DeltaJournal(store);
+            // A task started again (after a rebalance or an aborted transaction) reads its restored store anew.
+            DeltaJournal.Restored restored = journal.restore();
+            pending.clear();
+            pending.putAll(restored.pending());
+            legacy.clear();
+            legacy.addAll(restored.legacyKeys());
+            generation = restored.generation();
+            nextSlot = restored.nextSlot();
             context.schedule(flushEvery, PunctuationType.WALL_CLOCK_TIME, now -> flush());
         }
     }
@@ -105,26 +117,38 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     @Override
     public void process(Record<String, PricedUsage> record) {
         SpendDelta one = SpendDelta.of(record.value(), withUsers);
+        List<String> summed = null;
         for (Target target : targets.apply(record.value().getEvent())) {
-            if (sums == null || !target.summed()) {
+            if (journal == null || !target.summed()) {
                 context.forward(new Record<>(target.key(), one, one.lastAt()));
                 continue;
             }
-            Key key = new Key(one.minute(), target.key());
-            SpendDelta sum = pending.merge(key, one, SpendDelta::plus);
-            sums.put(key, sum);
+            pending.merge(new Key(one.minute(), target.key()), one, SpendDelta::plus);
+            if (summed == null) {
+                summed = new ArrayList<>(4);
+            }
+            summed.add(target.key());
+        }
+        if (summed != null) {
+            journal.append(generation, nextSlot++, one, summed);
         }
     }
 
-    /** Forwards every sum, a key's minutes in time order, and empties the store. */
+    /** Forwards every sum, a key's minutes in time order, and starts the journal's next generation. */
     private void flush() {
+        if (pending.isEmpty()) {
+            return;
+        }
         List<Map.Entry<Key, SpendDelta>> all = new ArrayList<>(pending.entrySet());
         all.sort(Map.Entry.comparingByKey(IN_TIME_ORDER));
         for (Map.Entry<Key, SpendDelta> sum : all) {
             context.forward(new Record<>(sum.getKey().key(), sum.getValue(), sum.getValue().lastAt()));
-            sums.delete(sum.getKey());
         }
         pending.clear();
+        legacy.forEach(journal::deleteLegacy);
+        legacy.clear();
+        journal.startGeneration(++generation);
+        nextSlot = 0;
     }
 
 }
