@@ -9,9 +9,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * What a {@link SpendDeltaBuffer} writes to its logged store so that a crash loses none of its sums: one entry per
@@ -34,9 +33,11 @@ final class DeltaJournal {
     private static final Bytes MARKER = Bytes.wrap(new byte[] {0});
     private static final int SLOT_KEY_LENGTH = Long.BYTES;
 
-    /** What a task finds in its store when it starts: the generation to go on with and the sums not yet forwarded. */
-    record Restored(long generation, int nextSlot, Map<SpendDeltaBuffer.Key, SpendDelta> pending,
-                    List<Bytes> legacyKeys) {
+    /**
+     * What a task finds in its store when it starts: the generation to go on with, its next free slot, and the keys of
+     * sums an earlier version stored; the deltas not yet forwarded go to the {@code summed} callback of {@link #restore}.
+     */
+    record Restored(long generation, int nextSlot, List<Bytes> legacyKeys) {
     }
 
     private final KeyValueStore<Bytes, byte[]> store;
@@ -60,11 +61,13 @@ final class DeltaJournal {
         store.delete(key);
     }
 
-    /** Reads the store as a task starting finds it (after its restore). */
-    Restored restore() {
+    /**
+     * Reads the store as a task starting finds it (after its restore), handing each delta summed and not yet forwarded
+     * to {@code summed} with its key.
+     */
+    Restored restore(BiConsumer<SpendDeltaBuffer.Key, SpendDelta> summed) {
         byte[] marker = store.get(MARKER);
         long generation = marker == null ? 0 : ByteBuffer.wrap(marker).getLong();
-        Map<SpendDeltaBuffer.Key, SpendDelta> pending = new HashMap<>();
         List<Bytes> legacy = new ArrayList<>();
         int nextSlot = 0;
         try (KeyValueIterator<Bytes, byte[]> all = store.all()) {
@@ -75,22 +78,20 @@ final class DeltaJournal {
                     InternalSerdes.JournalEntry entry = InternalSerdes.decodeJournalEntry(kv.value);
                     if (entry.generation() == generation) {
                         for (String key : entry.keys()) {
-                            pending.merge(new SpendDeltaBuffer.Key(entry.delta().minute(), key), entry.delta(),
-                                    SpendDelta::plus);
+                            summed.accept(new SpendDeltaBuffer.Key(entry.delta().minute(), key), entry.delta());
                         }
                         nextSlot = Math.max(nextSlot, (int) ByteBuffer.wrap(kv.key.get()).getLong() + 1);
                     }
                 } else if (length > SLOT_KEY_LENGTH) {
                     SpendDeltaBuffer.Key key = InternalSerdes.deltaKey().deserializer().deserialize(null, kv.key.get());
-                    pending.merge(key, InternalSerdes.spendDelta().deserializer().deserialize(null, kv.value),
-                            SpendDelta::plus);
+                    summed.accept(key, InternalSerdes.spendDelta().deserializer().deserialize(null, kv.value));
                     legacy.add(kv.key);
                 } else if (!kv.key.equals(MARKER)) {
                     throw new SerializationException("delta buffer store key of " + length + " bytes");
                 }
             }
         }
-        return new Restored(generation, nextSlot, pending, legacy);
+        return new Restored(generation, nextSlot, legacy);
     }
 
     private static Bytes slotKey(int slot) {

@@ -76,7 +76,7 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
     private ProcessorContext<String, SpendDelta> context;
     private DeltaJournal journal;
     /** What is summed and not yet forwarded. */
-    private final Map<Key, SpendDelta> pending = new HashMap<>();
+    private final Map<Key, DeltaSum> pending = new HashMap<>();
     /** Sums an earlier version stored, to delete at the next flush. */
     private final List<Bytes> legacy = new ArrayList<>();
     private long generation;
@@ -103,9 +103,8 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
             KeyValueStore<Bytes, byte[]> store = context.getStateStore(storeName);
             journal = new DeltaJournal(store);
             // A task started again (after a rebalance or an aborted transaction) reads its restored store anew.
-            DeltaJournal.Restored restored = journal.restore();
             pending.clear();
-            pending.putAll(restored.pending());
+            DeltaJournal.Restored restored = journal.restore(this::sum);
             legacy.clear();
             legacy.addAll(restored.legacyKeys());
             generation = restored.generation();
@@ -123,7 +122,7 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
                 context.forward(new Record<>(target.key(), one, one.lastAt()));
                 continue;
             }
-            pending.merge(new Key(one.minute(), target.key()), one, SpendDelta::plus);
+            sum(new Key(one.minute(), target.key()), one);
             if (summed == null) {
                 summed = new ArrayList<>(4);
             }
@@ -134,15 +133,20 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
         }
     }
 
+    private void sum(Key key, SpendDelta delta) {
+        pending.computeIfAbsent(key, k -> new DeltaSum()).add(delta);
+    }
+
     /** Forwards every sum, a key's minutes in time order, and starts the journal's next generation. */
     private void flush() {
         if (pending.isEmpty()) {
             return;
         }
-        List<Map.Entry<Key, SpendDelta>> all = new ArrayList<>(pending.entrySet());
+        List<Map.Entry<Key, DeltaSum>> all = new ArrayList<>(pending.entrySet());
         all.sort(Map.Entry.comparingByKey(IN_TIME_ORDER));
-        for (Map.Entry<Key, SpendDelta> sum : all) {
-            context.forward(new Record<>(sum.getKey().key(), sum.getValue(), sum.getValue().lastAt()));
+        for (Map.Entry<Key, DeltaSum> sum : all) {
+            SpendDelta delta = sum.getValue().toDelta();
+            context.forward(new Record<>(sum.getKey().key(), delta, delta.lastAt()));
         }
         pending.clear();
         legacy.forEach(journal::deleteLegacy);
