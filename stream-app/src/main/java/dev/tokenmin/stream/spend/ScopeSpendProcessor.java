@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
@@ -41,7 +42,9 @@ import java.util.function.LongFunction;
  * window (as in Kafka Streams' windowed aggregations; see {@link LateEvents}).
  *
  * <p>Crash safety: which scopes have changes not yet published is itself a logged store, so after a crash the spend
- * topic still receives every change committed before it.
+ * topic still receives every change committed before it. The processor keeps the same set in memory (loaded when a
+ * task starts, after its restore), with each scope's latest figures: a scope is marked in the store on its first
+ * change after a publication only, and publishing reads nothing back from the stores.
  */
 public final class ScopeSpendProcessor implements Processor<String, SpendDelta, String, SpendAggregate> {
 
@@ -94,6 +97,12 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
     private TimestampedKeyValueStore<String, SpendAggregate> sessions;
     private final Map<WindowKind, TimestampedWindowStore<String, SpendAggregate>> closed =
             new EnumMap<>(WindowKind.class);
+    /**
+     * The scopes marked unpublished, with their figures as last written (null for a scope marked before the task
+     * started: read from its store when published).
+     */
+    private final Map<String, LatestWindows> changedWindows = new HashMap<>();
+    private final Map<String, SpendAggregate> changedSessions = new HashMap<>();
 
     public ScopeSpendProcessor(StoreNames names, Duration grace, Duration publishEvery) {
         this.names = names;
@@ -110,6 +119,11 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
         for (WindowKind kind : LatestWindows.KINDS) {
             closed.put(kind, context.getStateStore(names.closed().get(kind)));
         }
+        changedWindows.clear();
+        changedSessions.clear();
+        try (KeyValueIterator<String, Long> marked = unpublished.all()) {
+            marked.forEachRemaining(kv -> (isSession(kv.key) ? changedSessions : changedWindows).put(kv.key, null));
+        }
         context.schedule(publishEvery, PunctuationType.WALL_CLOCK_TIME, now -> publishChanged());
     }
 
@@ -117,12 +131,17 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
     public void process(Record<String, SpendDelta> record) {
         String scope = record.key();
         SpendDelta u = record.value();
+        boolean marked;
         if (isSession(scope)) {
-            addToSession(scope, u);
+            marked = changedSessions.containsKey(scope);
+            changedSessions.put(scope, addToSession(scope, u));
         } else {
-            addToWindows(scope, u, context.currentStreamTimeMs());
+            marked = changedWindows.containsKey(scope);
+            changedWindows.put(scope, addToWindows(scope, u, context.currentStreamTimeMs()));
         }
-        unpublished.put(scope, u.lastAt());
+        if (!marked) {
+            unpublished.put(scope, u.lastAt());
+        }
     }
 
     /** Whether {@code scope} is a session's: counted over its whole life, not in calendar windows. */
@@ -130,7 +149,8 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
         return scope.startsWith(SESSION_PREFIX);
     }
 
-    private void addToWindows(String scope, SpendDelta u, long streamTime) {
+    /** Adds {@code u} to the scope's windows; returns its latest windows as stored. */
+    private LatestWindows addToWindows(String scope, SpendDelta u, long streamTime) {
         LatestWindows windows = latest.get(scope);
         if (windows == null) {
             windows = new LatestWindows();
@@ -154,6 +174,7 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
             }
         }
         latest.put(scope, windows);
+        return windows;
     }
 
     /** A window an event of a later one replaced: kept in its kind's store, and published with its last figure. */
@@ -174,7 +195,8 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
         publish(window);
     }
 
-    private void addToSession(String scope, SpendDelta u) {
+    /** Adds {@code u} to the session's total; returns it as stored. */
+    private SpendAggregate addToSession(String scope, SpendDelta u) {
         ValueAndTimestamp<SpendAggregate> old = sessions.get(scope);
         SpendAggregate sum = SpendAggregates.add(old == null ? SpendAggregates.empty() : old.value(), u);
         Instant first = Instant.ofEpochMilli(u.firstAt());
@@ -188,31 +210,34 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
         sum.setScope(scope);
         sum.setWindowKind(WindowKind.SESSION);
         sessions.put(scope, ValueAndTimestamp.make(sum, sum.getUpdatedAt().toEpochMilli()));
+        return sum;
     }
 
     /** Publishes the latest windows (and session total) of every scope changed since the last time. */
     private void publishChanged() {
-        List<String> changed = new ArrayList<>();
-        try (KeyValueIterator<String, Long> all = unpublished.all()) {
-            all.forEachRemaining(kv -> changed.add(kv.key));
+        for (Map.Entry<String, SpendAggregate> changed : changedSessions.entrySet()) {
+            SpendAggregate session = changed.getValue();
+            if (session == null) {
+                ValueAndTimestamp<SpendAggregate> stored = sessions.get(changed.getKey());
+                session = stored == null ? null : stored.value();
+            }
+            if (session != null) {
+                publish(session);
+            }
+            unpublished.delete(changed.getKey());
         }
-        for (String scope : changed) {
-            if (isSession(scope)) {
-                ValueAndTimestamp<SpendAggregate> session = sessions.get(scope);
-                if (session != null) {
-                    publish(session.value());
-                }
-            } else {
-                LatestWindows windows = latest.get(scope);
-                for (WindowKind kind : LatestWindows.KINDS) {
-                    SpendAggregate window = windows == null ? null : windows.get(kind);
-                    if (window != null) {
-                        publish(window);
-                    }
+        for (Map.Entry<String, LatestWindows> changed : changedWindows.entrySet()) {
+            LatestWindows windows = changed.getValue() != null ? changed.getValue() : latest.get(changed.getKey());
+            for (WindowKind kind : LatestWindows.KINDS) {
+                SpendAggregate window = windows == null ? null : windows.get(kind);
+                if (window != null) {
+                    publish(window);
                 }
             }
-            unpublished.delete(scope);
+            unpublished.delete(changed.getKey());
         }
+        changedSessions.clear();
+        changedWindows.clear();
     }
 
     private void publish(SpendAggregate window) {
