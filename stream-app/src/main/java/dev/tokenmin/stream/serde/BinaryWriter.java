@@ -34,10 +34,6 @@ public final class BinaryWriter implements DataOutput {
         return Arrays.copyOf(buf, size);
     }
 
-    public int size() {
-        return size;
-    }
-
     private void ensure(int more) {
         if (size + more > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));

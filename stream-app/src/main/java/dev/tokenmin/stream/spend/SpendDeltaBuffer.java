@@ -154,5 +154,4 @@ public final class SpendDeltaBuffer implements Processor<String, PricedUsage, St
         journal.startGeneration(++generation);
         nextSlot = 0;
     }
-
 }
