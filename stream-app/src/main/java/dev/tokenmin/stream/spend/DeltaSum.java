@@ -25,8 +25,7 @@ final class DeltaSum {
     private long cacheWriteTokens;
     private long outputTokens;
     private long reasoningTokens;
-    private final List<long[]> modelFigures = new ArrayList<>(4); // requests, cost, input, output per model below
-    private final List<String[]> models = new ArrayList<>(4); // provider, model
+    private final List<ModelSum> models = new ArrayList<>(4); // in order of first appearance
     private final Map<String, Long> userCosts = new HashMap<>();
 
     /** Adds {@code d}, which must be of the same minute as what was added before. */
@@ -47,35 +46,33 @@ final class DeltaSum {
         outputTokens += d.outputTokens();
         reasoningTokens += d.reasoningTokens();
         for (SpendDelta.ModelDelta m : d.byModel()) {
-            long[] figures = figuresOf(m.provider(), m.model());
-            figures[0] += m.requests();
-            figures[1] = Math.addExact(figures[1], m.costNanos());
-            figures[2] += m.inputTokens();
-            figures[3] += m.outputTokens();
+            ModelSum sum = modelSum(m.provider(), m.model());
+            sum.requests += m.requests();
+            sum.costNanos = Math.addExact(sum.costNanos, m.costNanos());
+            sum.inputTokens += m.inputTokens();
+            sum.outputTokens += m.outputTokens();
         }
         d.userCosts().forEach((user, cost) -> userCosts.merge(user, cost, Math::addExact));
         return this;
     }
 
-    private long[] figuresOf(String provider, String model) {
-        for (int i = 0; i < models.size(); i++) {
-            String[] pm = models.get(i);
-            if (pm[0].equals(provider) && pm[1].equals(model)) {
-                return modelFigures.get(i);
+    private ModelSum modelSum(String provider, String model) {
+        for (ModelSum m : models) {
+            if (m.provider.equals(provider) && m.model.equals(model)) {
+                return m;
             }
         }
-        models.add(new String[] {provider, model});
-        long[] figures = new long[4];
-        modelFigures.add(figures);
-        return figures;
+        ModelSum m = new ModelSum(provider, model);
+        models.add(m);
+        return m;
     }
 
     /** The sum so far, as a delta (with at most {@link SpendDelta#MAX_USERS} users, the costliest). */
     SpendDelta toDelta() {
         List<SpendDelta.ModelDelta> byModel = new ArrayList<>(models.size());
-        for (int i = 0; i < models.size(); i++) {
-            long[] f = modelFigures.get(i);
-            byModel.add(new SpendDelta.ModelDelta(models.get(i)[0], models.get(i)[1], f[0], f[1], f[2], f[3]));
+        for (ModelSum m : models) {
+            byModel.add(new SpendDelta.ModelDelta(m.provider, m.model, m.requests, m.costNanos, m.inputTokens,
+                    m.outputTokens));
         }
         return new SpendDelta(firstAt, lastAt, requests, unpricedRequests, costNanos, inputTokens, cachedInputTokens,
                 cacheWriteTokens, outputTokens, reasoningTokens, byModel, costliestUsers());
@@ -93,5 +90,20 @@ final class DeltaSum {
             top.put(e.getKey(), e.getValue());
         }
         return top;
+    }
+
+    /** One model's share, summed in place. */
+    private static final class ModelSum {
+        private final String provider;
+        private final String model;
+        private long requests;
+        private long costNanos;
+        private long inputTokens;
+        private long outputTokens;
+
+        ModelSum(String provider, String model) {
+            this.provider = provider;
+            this.model = model;
+        }
     }
 }

@@ -4,8 +4,6 @@ import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.UsageEvent;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,15 +37,6 @@ public record SpendDelta(long firstAt, long lastAt, long requests, long unpriced
     /** One model's share of a delta. */
     public record ModelDelta(String provider, String model, long requests, long costNanos, long inputTokens,
                              long outputTokens) {
-
-        ModelDelta plus(ModelDelta o) {
-            return new ModelDelta(provider, model, requests + o.requests, Math.addExact(costNanos, o.costNanos),
-                    inputTokens + o.inputTokens, outputTokens + o.outputTokens);
-        }
-
-        boolean sameModel(ModelDelta o) {
-            return provider.equals(o.provider) && model.equals(o.model);
-        }
     }
 
     public SpendDelta {
@@ -71,58 +60,9 @@ public record SpendDelta(long firstAt, long lastAt, long requests, long unpriced
                 List.of(model), users);
     }
 
-    /** The sum of this delta and {@code o}, which must be of the same minute. */
+    /** The sum of this delta and {@code o}, which must be of the same minute (summed as {@link DeltaSum} sums). */
     public SpendDelta plus(SpendDelta o) {
-        if (minute() != o.minute()) {
-            throw new IllegalArgumentException("deltas of different minutes: " + minute() + " and " + o.minute());
-        }
-        List<ModelDelta> models = new ArrayList<>(byModel);
-        for (ModelDelta m : o.byModel) {
-            int i = indexOf(models, m);
-            if (i < 0) {
-                models.add(m);
-            } else {
-                models.set(i, models.get(i).plus(m));
-            }
-        }
-        Map<String, Long> users = userCosts;
-        if (users.isEmpty()) {
-            users = o.userCosts;
-        } else if (!o.userCosts.isEmpty()) {
-            Map<String, Long> sum = new HashMap<>(2 * (userCosts.size() + o.userCosts.size()));
-            sum.putAll(userCosts);
-            o.userCosts.forEach((user, cost) -> sum.merge(user, cost, Math::addExact));
-            users = costliest(sum);
-        }
-        return new SpendDelta(Math.min(firstAt, o.firstAt), Math.max(lastAt, o.lastAt), requests + o.requests,
-                unpricedRequests + o.unpricedRequests, Math.addExact(costNanos, o.costNanos),
-                inputTokens + o.inputTokens, cachedInputTokens + o.cachedInputTokens,
-                cacheWriteTokens + o.cacheWriteTokens, outputTokens + o.outputTokens,
-                reasoningTokens + o.reasoningTokens, models, users);
-    }
-
-    /** The {@link #MAX_USERS} costliest users: the cheapest dropped one by one (ties: the last id first). */
-    private static Map<String, Long> costliest(Map<String, Long> users) {
-        while (users.size() > MAX_USERS) {
-            Map.Entry<String, Long> cheapest = null;
-            for (Map.Entry<String, Long> e : users.entrySet()) {
-                if (cheapest == null || e.getValue() < cheapest.getValue() || (e.getValue().equals(cheapest.getValue())
-                        && e.getKey().compareTo(cheapest.getKey()) > 0)) {
-                    cheapest = e;
-                }
-            }
-            users.remove(cheapest.getKey());
-        }
-        return users;
-    }
-
-    private static int indexOf(List<ModelDelta> models, ModelDelta m) {
-        for (int i = 0; i < models.size(); i++) {
-            if (models.get(i).sameModel(m)) {
-                return i;
-            }
-        }
-        return -1;
+        return new DeltaSum().add(this).add(o).toDelta();
     }
 
     /** The start of the minute all of its events fall in. */

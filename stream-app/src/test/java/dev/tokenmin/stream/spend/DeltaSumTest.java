@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 class DeltaSumTest {
 
@@ -31,6 +32,14 @@ class DeltaSumTest {
         }
         SpendDelta taken = sum.toDelta();
         assertThat(taken).usingRecursiveComparison().ignoringFields("userCosts").isEqualTo(folded);
+        assertThat(taken.requests()).isEqualTo(30);
+        assertThat(taken.unpricedRequests()).isEqualTo(5); // i = 0, 7, 14, 21, 28
+        assertThat(taken.costNanos()).isEqualTo(25 * 1_000_000_000L + (435 - 70));
+        assertThat(taken.firstAt()).isEqualTo(Instant.parse("2026-11-22T10:15:30Z").toEpochMilli());
+        assertThat(taken.lastAt()).isEqualTo(Instant.parse("2026-11-22T10:15:59Z").toEpochMilli());
+        assertThat(taken.byModel()).extracting(SpendDelta.ModelDelta::model, SpendDelta.ModelDelta::requests)
+                .containsExactly(tuple("claude-haiku-4-5", 10L),
+                        tuple("gpt-4.1", 20L));
         assertThat(taken.userCosts()).hasSize(SpendDelta.MAX_USERS);
         // u1..u11 each spent in 2 or 3 events; the 8 named are the 8 costliest, each with its whole cost
         Map<String, Long> exact = new HashMap<>();
