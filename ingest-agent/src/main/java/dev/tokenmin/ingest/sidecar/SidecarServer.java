@@ -166,6 +166,12 @@ public final class SidecarServer implements AutoCloseable {
                 LOG.error("sidecar failed to answer {} {}: {}", method, path, e.toString());
                 reply = Reply.error(500, "internal error; the request may be retried");
             }
+            if (reply.status() >= 400 && "POST".equals(method)) {
+                // Refused before or while its body was read: the body may still be on its way, so this connection
+                // cannot carry a next request. Said so, the client opens a new one; unsaid, Jetty closed the
+                // connection after the reply and the client's next request on it failed ("no bytes", 1 in 2,000).
+                reply = reply.header("Connection", "close");
+            }
             count(path, reply.status());
             reply.send(response, callback);
             return true;

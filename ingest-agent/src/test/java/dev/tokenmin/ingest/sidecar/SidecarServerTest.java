@@ -152,6 +152,8 @@ class SidecarServerTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(basic.statusCode()).isEqualTo(401);
         assertThat(basic.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"tokenmin\"");
+        assertThat(basic.headers().firstValue("Connection")).as("refused before its body was read: not reused")
+                .hasValue("close");
         assertThat(post(canonical(UUID.randomUUID().toString()), "another-token-0123456789abcdef").statusCode())
                 .isEqualTo(202);
         assertThat(sidecar.emitter().metrics().spooled()).isEqualTo(1);
