@@ -57,7 +57,8 @@ import java.util.regex.Pattern;
  * sustained when, at its end, the stream app is within two seconds of what Kafka acknowledged and ClickHouse within
  * five seconds of what was priced. Then the event → throttle decision latency: users with a 1 USD hard budget,
  * each crossed by one event while background traffic runs at a given rate, timed from {@code emit()} to the
- * decision's arrival at the agent's throttle view. Last, the resident memory of every process.
+ * decision's arrival at the agent's throttle view. Last, the resident memory of every process. Each step also prints
+ * where the CPU went ({@link CpuSplit}): per process, and per group of threads in this JVM.
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
         description = "End to end: SDK -> Kafka -> stream app -> ClickHouse at rising rates; decision latency.")
@@ -71,6 +72,11 @@ final class EndToEndLoad implements Callable<Integer> {
     @Option(names = "--step-seconds", defaultValue = "30",
             description = "Seconds per step (default: ${DEFAULT-VALUE}).")
     private int stepSeconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "30",
+            description = "Seconds of load at the first rate before the steps, not reported: the JIT compilers of "
+                    + "this JVM and the broker's are busy for about that long (default: ${DEFAULT-VALUE}).")
+    private int warmupSeconds;
 
     @Option(names = "--latency-rates", split = ",", defaultValue = "5000",
             description = "Background events/s during the decision latency probe, one probe each; 0 probes at the "
@@ -95,7 +101,8 @@ final class EndToEndLoad implements Callable<Integer> {
 
     /** What one step measured. */
     private record Step(int rate, double offered, double acknowledged, double priced, double counted,
-                        double inClickHouse, long streamLag, long sinkLag, boolean sustained, double drainSeconds) {
+                        double inClickHouse, long streamLag, long sinkLag, boolean sustained, double drainSeconds,
+                        String cpu) {
     }
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -103,6 +110,7 @@ final class EndToEndLoad implements Callable<Integer> {
     private UsageEmitter emitter;
     private Sinks sinks;
     private URI globalSpend;
+    private CpuSplit cpu;
 
     @Override
     public Integer call() throws Exception {
@@ -113,6 +121,7 @@ final class EndToEndLoad implements Callable<Integer> {
              Client clickHouse = new Client.Builder().addEndpoint(started.clickHouseUrl()).setUsername("default")
                      .setPassword("").build()) {
             stack = started;
+            cpu = new CpuSplit(started.services());
             TopicNames topics = TopicNames.DEFAULT.withSuffix(".e2e");
             Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
             TopicAdmin.createMissing(kafka, topics, partitions);
@@ -148,14 +157,20 @@ final class EndToEndLoad implements Callable<Integer> {
                 System.out.printf("end to end: SDK (%s) -> Kafka (%d partitions) -> stream app (exactly-once, %s) "
                         + "-> ClickHouse; %d s per step%n", agentOverrides.isEmpty() ? "defaults" : agentOverrides,
                         partitions, overrides.isEmpty() ? "defaults" : overrides, stepSeconds);
+                if (warmupSeconds > 0) {
+                    background(rates.getFirst(), new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
+                    drain(Duration.ofMinutes(5));
+                    System.out.printf("  (warm-up: %d s at %,d/s, not reported)%n", warmupSeconds, rates.getFirst());
+                }
                 int sustained = 0;
                 for (int rate : rates) {
-                    Step step = step(rate);
+                    Step step = step(app, rate);
                     System.out.printf("  %,6d/s offered: SDK %,.0f/s, Kafka %,.0f/s, priced %,.0f/s, counted %,.0f/s, "
                                     + "ClickHouse %,.0f/s; lag at the end: stream %,d, sink %,d -> %s (drained in "
                                     + "%.1f s)%n", rate, step.offered(), step.acknowledged(), step.priced(),
                             step.counted(), step.inClickHouse(), step.streamLag(), step.sinkLag(),
                             step.sustained() ? "sustained" : "NOT sustained", step.drainSeconds());
+                    System.out.print(step.cpu());
                     if (!step.sustained()) {
                         break;
                     }
@@ -199,16 +214,22 @@ final class EndToEndLoad implements Callable<Integer> {
     }
 
     /** Offers {@code rate} events/s for the step's seconds, then waits until everything is counted and stored. */
-    private Step step(int rate) throws IOException, InterruptedException {
+    private Step step(StreamApp app, int rate) throws IOException, InterruptedException {
         long spooled0 = emitter.metrics().spooled();
         long sent0 = emitter.metrics().sent();
         long priced0 = priced();
         long counted0 = counted();
         long rows0 = sinks.usageRows();
+        Map<String, Long> cpu0 = cpu.snapshot();
+        StreamThreadTime threadTime = new StreamThreadTime(app.streams());
         long start = System.nanoTime();
         Thread load = background(rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
-        load.join();
+        while (!load.join(Duration.ofSeconds(1))) {
+            threadTime.sample();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
+        String cpuUsed = cpu.since(cpu0, seconds, emitter.metrics().spooled() - spooled0) + threadTime.summary()
+                + threadTime.sourceLatencies();
         long spooled = emitter.metrics().spooled() - spooled0;
         long sent = emitter.metrics().sent() - sent0;
         long priced = priced() - priced0;
@@ -221,7 +242,7 @@ final class EndToEndLoad implements Callable<Integer> {
         long drainStart = System.nanoTime();
         drain(Duration.ofMinutes(5));
         return new Step(rate, spooled / seconds, sent / seconds, priced / seconds, counted / seconds,
-                rows / seconds, streamLag, sinkLag, sustained, (System.nanoTime() - drainStart) / 1e9);
+                rows / seconds, streamLag, sinkLag, sustained, (System.nanoTime() - drainStart) / 1e9, cpuUsed);
     }
 
     /** Waits until Kafka has every spooled event, the stream app has counted it and the sinks have stored it. */

@@ -1,0 +1,103 @@
+package dev.tokenmin.benchmarks.load;
+
+import dev.tokenmin.localstack.LocalStack;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the machine's CPU went during a stretch of load: each local-stack process (from {@code /proc/<pid>/stat}) and,
+ * in this JVM, each group of threads (by name, digits dropped, so that the stream threads, the producers' network
+ * threads of each client, the sinks and the load each add up), plus the time this JVM spent compiling and collecting
+ * (not Java threads: the gap between the process and its threads). Answers "which part of the pipeline uses the two
+ * cores at this rate", which a rate alone cannot.
+ */
+final class CpuSplit {
+
+    /** Clock ticks per second of /proc's CPU times ({@code getconf CLK_TCK}: 100 on Linux for decades). */
+    private static final long TICKS_PER_SECOND = 100;
+
+    private final List<LocalStack.Service> services;
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+    CpuSplit(List<LocalStack.Service> services) {
+        this.services = services;
+    }
+
+    /** CPU time so far, nanoseconds, per part. */
+    Map<String, Long> snapshot() {
+        Map<String, Long> cpu = new LinkedHashMap<>();
+        for (LocalStack.Service s : services) {
+            cpu.put(s.name() + " (process)", processCpuNanos(s.pid()));
+        }
+        Map<String, Long> groups = new HashMap<>();
+        for (long id : threads.getAllThreadIds()) {
+            var info = threads.getThreadInfo(id);
+            long nanos = threads.getThreadCpuTime(id);
+            if (info != null && nanos > 0) {
+                groups.merge(group(info.getThreadName()), nanos, Long::sum);
+            }
+        }
+        cpu.putAll(groups);
+        cpu.put("this JVM, all threads (process)", processCpuNanos(ProcessHandle.current().pid()));
+        // Not Java threads, so not above: the JIT compilers (their elapsed time) and the collectors' pauses.
+        var jit = ManagementFactory.getCompilationMXBean();
+        if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+            cpu.put("this JVM: JIT compilation (elapsed)", jit.getTotalCompilationTime() * 1_000_000L);
+        }
+        long gc = 0;
+        for (var collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            gc += Math.max(0, collector.getCollectionTime());
+        }
+        cpu.put("this JVM: garbage collection (elapsed)", gc * 1_000_000L);
+        return cpu;
+    }
+
+    /**
+     * One line per part that used at least 1% of a core between {@code before} and now, largest first, in cores and
+     * CPU microseconds per event. Threads that ended in between are not counted (the process line includes them).
+     */
+    String since(Map<String, Long> before, double seconds, long events) {
+        Map<String, Long> now = snapshot();
+        List<Map.Entry<String, Long>> used = new ArrayList<>();
+        for (Map.Entry<String, Long> e : now.entrySet()) {
+            long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (delta >= seconds * 1e7) {
+                used.add(Map.entry(e.getKey(), delta));
+            }
+        }
+        used.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<String, Long> e : used) {
+            out.append(String.format("      %5.2f cores  %,8.0f µs/event  %s%n", e.getValue() / 1e9 / seconds,
+                    events == 0 ? 0 : e.getValue() / 1e3 / events, e.getKey()));
+        }
+        return out.toString();
+    }
+
+    /** A thread's group: its name with each run of digits replaced by {@code #}. */
+    static String group(String threadName) {
+        return threadName.replaceAll("[0-9]+", "#");
+    }
+
+    /** User + system CPU of process {@code pid}, nanoseconds, or -1 where /proc cannot tell. */
+    static long processCpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            // Fields after the command (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}
