@@ -27,6 +27,8 @@ public final class UsageEventValidator {
     public static final long MAX_LATENCY_MS = 0xFFFF_FFFFL;
     /** How far in the future an event time may be (clock skew between gateways). */
     public static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(5);
+    /** Events before this are refused: no LLM usage to meter predates it (parsed once, not per event). */
+    private static final Instant EARLIEST = Instant.parse("2020-01-01T00:00:00Z");
 
     private UsageEventValidator() {
     }
@@ -50,7 +52,7 @@ public final class UsageEventValidator {
         } else if (event.getOccurredAt().isAfter(now.plus(MAX_FUTURE_SKEW))) {
             errors.add(new FieldError("occurred_at", "is more than " + MAX_FUTURE_SKEW.toMinutes()
                     + " minutes in the future: " + event.getOccurredAt()));
-        } else if (event.getOccurredAt().isBefore(Instant.parse("2020-01-01T00:00:00Z"))) {
+        } else if (event.getOccurredAt().isBefore(EARLIEST)) {
             errors.add(new FieldError("occurred_at", "is before 2020: " + event.getOccurredAt()));
         }
         required(errors, "source", event.getSource());
