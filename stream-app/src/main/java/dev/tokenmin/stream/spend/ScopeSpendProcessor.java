@@ -42,13 +42,21 @@ import java.util.function.LongFunction;
  * window (as in Kafka Streams' windowed aggregations; see {@link LateEvents}).
  *
  * <p>Crash safety: which scopes have changes not yet published is itself a logged store, so after a crash the spend
- * topic still receives every change committed before it. The processor keeps the same set in memory (loaded when a
- * task starts, after its restore), with each scope's latest figures: a scope is marked in the store on its first
- * change after a publication only, and publishing reads nothing back from the stores.
+ * topic still receives every change committed before it. Publications are numbered (generations): a scope's first
+ * change after a publication writes the current generation as its mark, and each publication writes one marker, the
+ * number of the generation it published (in the same transaction as the spend records it sent). A mark above the
+ * marker is unpublished; marks are overwritten, never deleted, so a changed scope costs one store write and one
+ * changelog record per publication instead of a write and a delete (a profile put the deletes at 3.8% of the stream
+ * thread), at the price of one small entry per scope the task has counted, as the latest windows have. The processor
+ * keeps the unpublished set in memory (loaded when a task starts, after its restore, by one pass over the marks),
+ * with each scope's latest figures, and publishing reads nothing back from the stores. Marks written before
+ * generations (the scope's event time as value, no marker) are all unpublished: published, then deleted, once.
  */
 public final class ScopeSpendProcessor implements Processor<String, SpendDelta, String, SpendAggregate> {
 
     private static final String SESSION_PREFIX = "session:";
+    /** The marks store's key for the number of the last published generation: no scope key starts with NUL. */
+    static final String PUBLISHED_MARKER = "\u0000published";
 
     /** The stores: latest windows per scope, scopes with unpublished changes, sessions, and closed windows. */
     public record StoreNames(String latest, String unpublished, String sessions, Map<WindowKind, String> closed) {
@@ -103,6 +111,10 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
      */
     private final Map<String, LatestWindows> changedWindows = new HashMap<>();
     private final Map<String, SpendAggregate> changedSessions = new HashMap<>();
+    /** The generation being collected: the next publication's number. */
+    private long generation;
+    /** Marks in the format before generations, deleted at the next publication. */
+    private final List<String> legacyMarks = new ArrayList<>();
 
     public ScopeSpendProcessor(StoreNames names, Duration grace, Duration publishEvery) {
         this.names = names;
@@ -121,8 +133,20 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
         }
         changedWindows.clear();
         changedSessions.clear();
-        try (KeyValueIterator<String, Long> marked = unpublished.all()) {
-            marked.forEachRemaining(kv -> (isSession(kv.key) ? changedSessions : changedWindows).put(kv.key, null));
+        legacyMarks.clear();
+        Long published = unpublished.get(PUBLISHED_MARKER);
+        generation = published == null ? 1 : published + 1;
+        try (KeyValueIterator<String, Long> marks = unpublished.all()) {
+            while (marks.hasNext()) {
+                var mark = marks.next();
+                if (mark.key.equals(PUBLISHED_MARKER) || (published != null && mark.value <= published)) {
+                    continue; // published already
+                }
+                (isSession(mark.key) ? changedSessions : changedWindows).put(mark.key, null);
+                if (published == null) {
+                    legacyMarks.add(mark.key);
+                }
+            }
         }
         context.schedule(publishEvery, PunctuationType.WALL_CLOCK_TIME, now -> publishChanged());
     }
@@ -140,7 +164,7 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
             changedWindows.put(scope, addToWindows(scope, u, context.currentStreamTimeMs()));
         }
         if (!marked) {
-            unpublished.put(scope, u.lastAt());
+            unpublished.put(scope, generation);
         }
     }
 
@@ -224,7 +248,6 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
             if (session != null) {
                 publish(session);
             }
-            unpublished.delete(changed.getKey());
         }
         for (Map.Entry<String, LatestWindows> changed : changedWindows.entrySet()) {
             LatestWindows windows = changed.getValue() != null ? changed.getValue() : latest.get(changed.getKey());
@@ -234,8 +257,13 @@ public final class ScopeSpendProcessor implements Processor<String, SpendDelta, 
                     publish(window);
                 }
             }
-            unpublished.delete(changed.getKey());
         }
+        if (changedSessions.isEmpty() && changedWindows.isEmpty()) {
+            return; // nothing to number: no marker write while idle
+        }
+        legacyMarks.forEach(unpublished::delete);
+        legacyMarks.clear();
+        unpublished.put(PUBLISHED_MARKER, generation++);
         changedSessions.clear();
         changedWindows.clear();
     }

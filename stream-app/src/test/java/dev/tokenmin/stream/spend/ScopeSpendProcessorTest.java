@@ -7,6 +7,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,5 +99,41 @@ class ScopeSpendProcessorTest {
                 .containsEntry(SpendAggregates.sessionKey("session:s-1"), 1_011L).hasSize(5);
         assertThat(restarted.publish()).isEmpty();
         assertThat(start().publish()).as("published before this start: not again").isEmpty();
+        assertThat(marked()).as("one mark per scope, overwritten, and the marker").containsOnlyKeys(
+                "customer:acme", "session:s-1", ScopeSpendProcessor.PUBLISHED_MARKER);
+    }
+
+    @Test
+    void shouldPublishMarksWrittenBeforeGenerationsOnceThenDeleteThem() {
+        Task first = start();
+        first.add("customer:acme", "2026-11-22T10:15:01Z", 5);
+        first.add("session:s-1", "2026-11-22T10:15:03Z", 11);
+        first.publish();
+        // What the version before generations left: no marker, each unpublished scope marked with its event time.
+        marks().delete(ScopeSpendProcessor.PUBLISHED_MARKER);
+        marks().put("customer:acme", Instant.parse("2026-11-22T10:15:01Z").toEpochMilli());
+        marks().put("session:s-1", Instant.parse("2026-11-22T10:15:03Z").toEpochMilli());
+
+        Task upgraded = start();
+        assertThat(upgraded.publish()).containsEntry("customer:acme|MINUTE|2026-11-22T10:15:00Z", 5L)
+                .containsEntry(SpendAggregates.sessionKey("session:s-1"), 11L).hasSize(5);
+        assertThat(marked()).as("old marks deleted with the first publication").containsOnlyKeys(
+                ScopeSpendProcessor.PUBLISHED_MARKER);
+        assertThat(start().publish()).isEmpty();
+    }
+
+    /** The marks store's contents. */
+    private Map<String, Long> marked() {
+        Map<String, Long> all = new TreeMap<>();
+        try (var it = marks().all()) {
+            it.forEachRemaining(kv -> all.put(kv.key, kv.value));
+        }
+        return all;
+    }
+
+    @SuppressWarnings("unchecked")
+    private KeyValueStore<String, Long> marks() {
+        return (KeyValueStore<String, Long>) stores.stream().filter(s -> s.name().equals(names.unpublished()))
+                .findFirst().orElseThrow();
     }
 }
