@@ -35,6 +35,13 @@ final class CpuSplit {
     /** CPU time so far, nanoseconds, per part. */
     Map<String, Long> snapshot() {
         Map<String, Long> cpu = new LinkedHashMap<>();
+        long[] machine = machineTicks();
+        if (machine != null) {
+            cpu.put("the machine: all processes and the kernel (/proc/stat)", machine[0] * (1_000_000_000L
+                    / TICKS_PER_SECOND));
+            cpu.put("the machine: stolen by the hypervisor (/proc/stat)", machine[1] * (1_000_000_000L
+                    / TICKS_PER_SECOND));
+        }
         for (LocalStack.Service s : services) {
             cpu.put(s.name() + " (process)", processCpuNanos(s.pid()));
         }
@@ -86,6 +93,21 @@ final class CpuSplit {
     /** A thread's group: its name with each run of digits replaced by {@code #}. */
     static String group(String threadName) {
         return threadName.replaceAll("[0-9]+", "#");
+    }
+
+    /**
+     * The machine's busy ticks (user, nice, system, irq, softirq) and stolen ticks since boot, from the first line of
+     * {@code /proc/stat}, or null where it cannot tell.
+     */
+    static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                    + Long.parseLong(f[7]);
+            return new long[] {busy, Long.parseLong(f[8])};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** User + system CPU of process {@code pid}, nanoseconds, or -1 where /proc cannot tell. */
