@@ -50,7 +50,41 @@ final class StreamThreadTime {
         return line.append(String.format("; %.1f commits/s, latency avg %.0f ms, max %.0f ms; blocked on Kafka "
                         + "clients %.0f%% of the time%n", (sum("commit-total") - commits0) / seconds,
                 mean("commit-latency-avg"), max("commit-latency-max"),
-                100 * (sum("blocked-time-ns-total") - blocked0) / 1e9 / seconds / threads())).toString();
+                100 * (sum("blocked-time-ns-total") - blocked0) / 1e9 / seconds / threads())).toString()
+                + fetches();
+    }
+
+    /**
+     * One line: the stream threads' main consumers' fetches (averages over Kafka's metric window): how often, how
+     * long each took, how many records each brought. Time in poll that is not CPU is waiting on these. The restore
+     * and global consumers are left out (the global one long-polls the prices topic, which rarely changes).
+     */
+    private String fetches() {
+        double[] acc = new double[4];
+        int consumers = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            String client = n.tags().getOrDefault("client-id", "");
+            if (!n.group().equals("consumer-fetch-manager-metrics") || n.tags().containsKey("topic")
+                    || !client.matches(".*-StreamThread-\\d+-consumer")
+                    || !(e.getValue().metricValue() instanceof Number v) || Double.isNaN(v.doubleValue())) {
+                continue;
+            }
+            switch (n.name()) {
+                case "fetch-rate" -> {
+                    acc[0] += v.doubleValue();
+                    consumers++;
+                }
+                case "fetch-latency-avg" -> acc[1] += v.doubleValue();
+                case "records-per-request-avg" -> acc[2] += v.doubleValue();
+                case "fetch-size-avg" -> acc[3] += v.doubleValue();
+                default -> {
+                }
+            }
+        }
+        int c = Math.max(1, consumers);
+        return String.format("      stream threads' fetches: %.1f/s, latency avg %.0f ms, %.0f records and %.0f KiB "
+                + "each%n", acc[0], acc[1] / c, acc[2] / c, acc[3] / c / 1024);
     }
 
     /** One line: the record e2e latency at each source node, average over tasks of the average, and the max. */
