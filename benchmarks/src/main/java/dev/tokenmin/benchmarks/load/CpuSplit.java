@@ -14,10 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where the machine's CPU went during a stretch of load: each local-stack process (from {@code /proc/<pid>/stat}) and,
- * in this JVM, each group of threads (by name, digits dropped, so that the stream threads, the producers' network
- * threads of each client, the sinks and the load each add up), plus the time this JVM spent compiling and collecting
- * (not Java threads: the gap between the process and its threads). Answers "which part of the pipeline uses the two
+ * Where the machine's CPU went during a stretch of load: the machine as a whole and what the hypervisor took (from
+ * {@code /proc/stat}), each local-stack process (from {@code /proc/<pid>/stat}) and, in this JVM, each group of
+ * threads (by name with digits replaced by {@code #}, so that the stream threads, the producers' network threads of
+ * each client, the sinks and the load each add up), plus the time this JVM spent compiling and collecting (not Java
+ * threads: the gap between the process and its threads). Answers "which part of the pipeline uses the two
  * cores at this rate", which a rate alone cannot.
  */
 final class CpuSplit {
