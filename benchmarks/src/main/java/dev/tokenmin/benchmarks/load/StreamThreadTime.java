@@ -5,6 +5,8 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.DoubleStream;
 
 /**
  * Where the stream threads' wall-clock time went during a stretch of load, from Kafka Streams' own thread metrics:
@@ -39,7 +41,10 @@ final class StreamThreadTime {
         samples++;
     }
 
-    /** One line: the average shares, commits per second and their latency, and the share blocked on clients. */
+    /**
+     * Two lines: the average shares, commits per second and their latency, and the share blocked on clients; then
+     * the fetches.
+     */
     String summary() {
         double seconds = (System.nanoTime() - start) / 1e9;
         StringBuilder line = new StringBuilder("      stream thread time:");
@@ -89,7 +94,7 @@ final class StreamThreadTime {
 
     /** One line: the record e2e latency at each source node, average over tasks of the average, and the max. */
     String sourceLatencies() {
-        Map<String, double[]> byNode = new java.util.TreeMap<>();
+        Map<String, double[]> byNode = new TreeMap<>();
         for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
             MetricName n = e.getKey();
             String node = n.tags().get("processor-node-id");
@@ -131,7 +136,7 @@ final class StreamThreadTime {
         return values(name).max().orElse(0);
     }
 
-    private java.util.stream.DoubleStream values(String name) {
+    private DoubleStream values(String name) {
         Map<MetricName, ? extends Metric> metrics = streams.metrics();
         return metrics.entrySet().stream()
                 .filter(e -> e.getKey().group().equals(GROUP) && e.getKey().name().equals(name))
