@@ -58,7 +58,8 @@ import java.util.regex.Pattern;
  * five seconds of what was priced. Then the event → throttle decision latency: users with a 1 USD hard budget,
  * each crossed by one event while background traffic runs at a given rate, timed from {@code emit()} to the
  * decision's arrival at the agent's throttle view. Last, the resident memory of every process. Each step also prints
- * where the CPU went ({@link CpuSplit}): per process, and per group of threads in this JVM.
+ * where the CPU went ({@link CpuSplit}: per process, and per group of threads in this JVM) and how the stream thread
+ * spent its time ({@link StreamThreadTime}).
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
         description = "End to end: SDK -> Kafka -> stream app -> ClickHouse at rising rates; decision latency.")
@@ -228,9 +229,8 @@ final class EndToEndLoad implements Callable<Integer> {
             threadTime.sample();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        String cpuUsed = cpu.since(cpu0, seconds, emitter.metrics().spooled() - spooled0) + threadTime.summary()
-                + threadTime.sourceLatencies();
         long spooled = emitter.metrics().spooled() - spooled0;
+        String cpuUsed = cpu.since(cpu0, seconds, spooled) + threadTime.summary() + threadTime.sourceLatencies();
         long sent = emitter.metrics().sent() - sent0;
         long priced = priced() - priced0;
         long counted = counted() - counted0;

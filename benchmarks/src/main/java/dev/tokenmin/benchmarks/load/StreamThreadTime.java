@@ -92,7 +92,10 @@ final class StreamThreadTime {
                 + "each%n", acc[0], acc[1] / c, acc[2] / c, acc[3] / c / 1024);
     }
 
-    /** One line: the record e2e latency at each source node, average over tasks of the average, and the max. */
+    /**
+     * One line: the record e2e latency at each source node, average over tasks of the average, and the max, both over
+     * Kafka's metric window (about the last minute, so a step's figure still carries some of what came before it).
+     */
     String sourceLatencies() {
         Map<String, double[]> byNode = new TreeMap<>();
         for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
