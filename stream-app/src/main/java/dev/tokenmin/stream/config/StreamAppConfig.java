@@ -25,6 +25,8 @@ import java.util.Properties;
  * @param spendFlush        how long the pricing side sums a busy scope's events before they go to the by-scope
  *                          topic (default 100 ms; 0: every event at once, six by-scope records per event): the wait
  *                          is part of a throttle decision's latency; the sums save most of the by-scope records
+ * @param spendPublish      how often, at most, a changed scope's windows go to the spend topic (default 1 s): the
+ *                          topic's freshness for its subscribers; budgets and the HTTP API read the stores, not it
  * @param kafka             further Kafka settings ({@code kafka.*}), security included
  * @param registry          further registry settings ({@code registry.*})
  * @param http              the HTTP API: interactive queries, budgets, health, metrics
@@ -35,7 +37,7 @@ import java.util.Properties;
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                               TopicNames topics, Duration dedupHorizon, Duration grace, Duration spendFlush,
-                              Map<String, String> kafka,
+                              Duration spendPublish, Map<String, String> kafka,
                               Map<String, String> registry, Http http, AnomalyConfig anomaly,
                               Duration stallTimeout) {
 
@@ -64,6 +66,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String DEDUP_HORIZON_HOURS = "dedup.horizon.hours";
     public static final String GRACE_SECONDS = "grace.seconds";
     public static final String SPEND_FLUSH_MS = "spend.flush.ms";
+    public static final String SPEND_PUBLISH_MS = "spend.publish.ms";
     public static final String KAFKA_PREFIX = "kafka.";
     public static final String REGISTRY_PREFIX = "registry.";
     public static final String HTTP_HOST = "http.host";
@@ -86,6 +89,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         long horizonHours = s.positiveLong(DEDUP_HORIZON_HOURS, 7 * 24);
         long graceSeconds = s.positiveLong(GRACE_SECONDS, 3_600);
         int spendFlushMs = s.intBetween(SPEND_FLUSH_MS, 100, 0, 60_000);
+        int spendPublishMs = s.intBetween(SPEND_PUBLISH_MS, 1_000, 1, 3_600_000);
         int port = s.intBetween(HTTP_PORT, 8090, 0, 65_535);
         AnomalyConfig anomaly = AnomalyConfig.from(s);
         int stallSeconds = s.intBetween(STALL_TIMEOUT_SECONDS, 300, 0, 86_400);
@@ -97,18 +101,18 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
                 token == null || token.isBlank() ? null : token);
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
                 TopicNames.DEFAULT.withSuffix(suffix), Duration.ofHours(horizonHours),
-                Duration.ofSeconds(graceSeconds), Duration.ofMillis(spendFlushMs), s.prefixed(KAFKA_PREFIX),
-                s.prefixed(REGISTRY_PREFIX), http, anomaly, Duration.ofSeconds(stallSeconds));
+                Duration.ofSeconds(graceSeconds), Duration.ofMillis(spendFlushMs), Duration.ofMillis(spendPublishMs),
+                s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http, anomaly, Duration.ofSeconds(stallSeconds));
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
         return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
-                grace, spendFlush, kafka, registry, http, anomaly, stallTimeout);
+                grace, spendFlush, spendPublish, kafka, registry, http, anomaly, stallTimeout);
     }
 
     public StreamAppConfig withApplicationId(String id) {
         return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
-                spendFlush, kafka, registry, http, anomaly, stallTimeout);
+                spendFlush, spendPublish, kafka, registry, http, anomaly, stallTimeout);
     }
 
     /**

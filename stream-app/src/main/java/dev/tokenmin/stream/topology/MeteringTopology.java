@@ -65,8 +65,6 @@ public final class MeteringTopology {
 
     /** How often the budget enforcer looks for decisions whose period has ended (wall clock). */
     public static final Duration LIFT_CHECK = Duration.ofSeconds(1);
-    /** How often each changed scope's spend is published to the spend topic, at most (wall clock). */
-    public static final Duration PUBLISH_SPEND = Duration.ofSeconds(1);
 
     public static Topology build(StreamAppConfig config, StreamSerdes serdes) {
         // The app's own settings, so that explicit naming of every internal topic and store is enforced here.
@@ -210,7 +208,7 @@ public final class MeteringTopology {
                               KStream<String, SpendDelta> byScope) {
         ScopeSpendProcessor.StoreNames stores = spendStores();
         ScopeSpendProcessor.storeBuilders(stores).forEach(builder::addStateStore);
-        byScope.process(() -> new ScopeSpendProcessor(stores, config.grace(), PUBLISH_SPEND), Named.as(Names.SPEND),
+        byScope.process(() -> new ScopeSpendProcessor(stores, config.grace(), config.spendPublish()), Named.as(Names.SPEND),
                         stores.latest(), stores.unpublished(), stores.sessions(),
                         stores.closed().get(WindowKind.MINUTE), stores.closed().get(WindowKind.HOUR),
                         stores.closed().get(WindowKind.DAY), stores.closed().get(WindowKind.MONTH))

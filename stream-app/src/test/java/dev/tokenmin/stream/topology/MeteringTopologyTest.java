@@ -43,6 +43,8 @@ class MeteringTopologyTest {
     private static final StreamSerdes SERDES = TestSerdes.registryFree();
     /** The default {@code spend.flush.ms} and the test's {@code anomaly.flush.ms}. */
     static final Duration FLUSH = Duration.ofMillis(100);
+    /** How often changed spend is published: not the default, so that the tests see the setting honoured. */
+    static final Duration PUBLISH = Duration.ofSeconds(5);
 
     @TempDir
     Path stateDir;
@@ -57,7 +59,8 @@ class MeteringTopologyTest {
     void start() {
         StreamAppConfig config = StreamAppConfig.fromProperties(Map.of("bootstrap.servers", "unused:9092",
                 "schema.registry.url", "http://unused", "state.dir", stateDir.toString(),
-                "anomaly.flush.ms", String.valueOf(FLUSH.toMillis())));
+                "anomaly.flush.ms", String.valueOf(FLUSH.toMillis()), "spend.publish.ms",
+                String.valueOf(PUBLISH.toMillis())));
         TopicNames topics = config.topics();
         driver = new TopologyTestDriver(MeteringTopology.build(config, SERDES), config.streamsProperties(),
                 Instant.parse("2026-12-31T00:00:00Z")); // the wall clock: every test event is in its past
@@ -181,7 +184,7 @@ class MeteringTopologyTest {
     /** The latest aggregate per spend key, as a compacted topic would hold them, once the changes are published. */
     private Map<String, SpendAggregate> latestSpend() {
         driver.advanceWallClockTime(FLUSH); // the pricing side's sums first, then the spend side publishes
-        driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
+        driver.advanceWallClockTime(PUBLISH);
         Map<String, SpendAggregate> latest = new HashMap<>();
         spend.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
         return latest;
@@ -227,15 +230,17 @@ class MeteringTopologyTest {
                 .extracting(kv -> kv.key + "=" + kv.value.getInputTokens())
                 .filteredOn(s -> s.startsWith("customer:acme|"))
                 .containsExactly("customer:acme|MINUTE|2026-11-22T10:00:00Z=3");
+        driver.advanceWallClockTime(PUBLISH.minusSeconds(1));
+        assertThat(spend.readKeyValuesToList()).as("a second before the interval ends").isEmpty();
 
-        driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
         assertThat(spend.readKeyValuesToList()).extracting(kv -> kv.key + "=" + kv.value.getInputTokens())
                 .filteredOn(s -> s.startsWith("customer:acme|"))
                 .containsExactlyInAnyOrder("customer:acme|MINUTE|2026-11-22T10:01:00Z=4",
                         "customer:acme|HOUR|2026-11-22T10:00:00Z=7", "customer:acme|DAY|2026-11-22T00:00:00Z=7",
                         "customer:acme|MONTH|2026-11-01T00:00:00Z=7");
 
-        driver.advanceWallClockTime(MeteringTopology.PUBLISH_SPEND);
+        driver.advanceWallClockTime(PUBLISH);
         assertThat(spend.readKeyValuesToList()).as("nothing changed, nothing published").isEmpty();
     }
 
