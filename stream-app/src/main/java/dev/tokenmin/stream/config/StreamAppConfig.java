@@ -131,7 +131,12 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterHandlers.Deserialization.class.getName());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class.getName());
-        p.put("processing.exception.handler.global.enabled", true); // the default from Kafka 5.0 on
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // the default from Kafka 5.0 on
+        // Kafka Streams 4.3 builds a second StreamsConfig from the main consumer's settings (its partition
+        // assignor), which do not carry the setting above, and that one warns at every start that the handler is
+        // not enabled for the global thread. Passed to the main consumer too, the warning is not logged.
+        p.put(StreamsConfig.mainConsumerPrefix(
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // Every instance counts as caught up, so a task stays with (or goes straight to) its owner, which restores it
         // from the changelog, and no warm-up replicas are made. With the default (10,000 records), after an

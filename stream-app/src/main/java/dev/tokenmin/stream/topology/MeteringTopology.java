@@ -208,7 +208,8 @@ public final class MeteringTopology {
                               KStream<String, SpendDelta> byScope) {
         ScopeSpendProcessor.StoreNames stores = spendStores();
         ScopeSpendProcessor.storeBuilders(stores).forEach(builder::addStateStore);
-        byScope.process(() -> new ScopeSpendProcessor(stores, config.grace(), config.spendPublish()), Named.as(Names.SPEND),
+        byScope.process(() -> new ScopeSpendProcessor(stores, config.grace(), config.spendPublish()),
+                        Named.as(Names.SPEND),
                         stores.latest(), stores.unpublished(), stores.sessions(),
                         stores.closed().get(WindowKind.MINUTE), stores.closed().get(WindowKind.HOUR),
                         stores.closed().get(WindowKind.DAY), stores.closed().get(WindowKind.MONTH))

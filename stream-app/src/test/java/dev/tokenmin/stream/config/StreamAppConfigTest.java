@@ -1,0 +1,51 @@
+package dev.tokenmin.stream.config;
+
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StreamAppConfigTest {
+
+    private static Map<String, String> required() {
+        Map<String, String> p = new HashMap<>();
+        p.put(StreamAppConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        p.put(StreamAppConfig.SCHEMA_REGISTRY_URL, "http://127.0.0.1:8081");
+        p.put(StreamAppConfig.STATE_DIR, "/var/lib/tokenmin");
+        return p;
+    }
+
+    @Test
+    void spendPublicationIntervalDefaultsToASecondAndIsSettable() {
+        assertThat(StreamAppConfig.fromProperties(required()).spendPublish()).isEqualTo(Duration.ofSeconds(1));
+        Map<String, String> p = required();
+        p.put(StreamAppConfig.SPEND_PUBLISH_MS, "5000");
+        assertThat(StreamAppConfig.fromProperties(p).spendPublish()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aPublicationIntervalOfZeroIsRejectedNamingTheKey() {
+        Map<String, String> p = required();
+        p.put(StreamAppConfig.SPEND_PUBLISH_MS, "0");
+        assertThatThrownBy(() -> StreamAppConfig.fromProperties(p))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("spend.publish.ms: must be between 1 and 3600000, was 0");
+    }
+
+    /**
+     * The partition assignor reads its settings from the main consumer's; without the setting there, Kafka Streams
+     * warns at every start that the global thread's processing handler is off, though it is on.
+     */
+    @Test
+    void theGlobalProcessingHandlerSettingReachesTheMainConsumer() {
+        StreamsConfig streams = new StreamsConfig(StreamAppConfig.fromProperties(required()).streamsProperties());
+        assertThat(streams.getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG)).isTrue();
+        Map<String, Object> consumer = streams.getMainConsumerConfigs("tokenmin-stream", "client", 1);
+        assertThat(consumer).containsEntry(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    }
+}
