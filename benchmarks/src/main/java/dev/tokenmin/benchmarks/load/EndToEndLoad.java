@@ -92,6 +92,10 @@ final class EndToEndLoad implements Callable<Integer> {
             description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
     private int partitions;
 
+    @Option(names = "--sink-batch-ms", description = "How long a sink's batch per partition may wait for more rows "
+            + "before it is inserted (default: the sink's, 2000).")
+    private long sinkBatchMs = Sinks.Target.DEFAULT_MAX_AGE.toMillis();
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A stream app setting, e.g. "
             + "--set kafka.commit.interval.ms=200.")
     private Map<String, String> overrides = new HashMap<>();
@@ -145,7 +149,7 @@ final class EndToEndLoad implements Callable<Integer> {
             try (StreamApp app = StreamApp.start(config);
                  Sinks copies = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
                          topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("e2e", "",
-                         "tokenmin-e2e-sink", 50_000, Duration.ofMillis(500)));
+                         "tokenmin-e2e-sink", Sinks.Target.DEFAULT_MAX_ROWS, Duration.ofMillis(sinkBatchMs)));
                  UsageEmitter sdk = UsageEmitter.start(agent);
                  ThrottleView view = ThrottleView.start(agent)) {
                 sinks = copies;
@@ -156,8 +160,9 @@ final class EndToEndLoad implements Callable<Integer> {
                     return 1;
                 }
                 System.out.printf("end to end: SDK (%s) -> Kafka (%d partitions) -> stream app (exactly-once, %s) "
-                        + "-> ClickHouse; %d s per step%n", agentOverrides.isEmpty() ? "defaults" : agentOverrides,
-                        partitions, overrides.isEmpty() ? "defaults" : overrides, stepSeconds);
+                        + "-> ClickHouse (batches of up to %,d ms per partition); %d s per step%n",
+                        agentOverrides.isEmpty() ? "defaults" : agentOverrides, partitions,
+                        overrides.isEmpty() ? "defaults" : overrides, sinkBatchMs, stepSeconds);
                 if (warmupSeconds > 0) {
                     background(rates.getFirst(), new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
                     drain(Duration.ofMinutes(5));

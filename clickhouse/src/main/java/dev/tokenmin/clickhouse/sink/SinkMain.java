@@ -34,7 +34,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code TOKENMIN_*} and {@code --set}: {@code bootstrap.servers}, {@code schema.registry.url},
  * {@code clickhouse.url}, {@code clickhouse.user} ({@code default}), {@code clickhouse.password},
  * {@code clickhouse.database} ({@code tokenmin}), {@code clickhouse.ttl.days} (400), {@code sink.batch.rows}
- * (50000), {@code sink.batch.ms} (1000), {@code group.id} ({@code tokenmin-clickhouse-sink}),
+ * (50000), {@code sink.batch.ms} (2000), {@code group.id} ({@code tokenmin-clickhouse-sink}),
  * {@code http.host}/{@code http.port} (127.0.0.1:8091: /metrics, /healthz), {@code kafka.*}, and on a cluster
  * {@code clickhouse.cluster} (migrations {@code ON CLUSTER}, Replicated engines, Distributed {@code *_all} tables,
  * which the sink then writes to).
@@ -67,8 +67,8 @@ public final class SinkMain implements Callable<Integer> {
         String url = s.required("clickhouse.url");
         String database = s.string("clickhouse.database", "tokenmin");
         int ttlDays = s.intBetween("clickhouse.ttl.days", 400, 1, 36_500);
-        int rows = s.intBetween("sink.batch.rows", 50_000, 1, 10_000_000);
-        long ms = s.positiveLong("sink.batch.ms", 1_000);
+        int rows = s.intBetween("sink.batch.rows", Sinks.Target.DEFAULT_MAX_ROWS, 1, 10_000_000);
+        long ms = s.positiveLong("sink.batch.ms", Sinks.Target.DEFAULT_MAX_AGE.toMillis());
         int port = s.intBetween("http.port", 8091, 0, 65_535);
         try {
             s.throwIfAny("sink configuration");

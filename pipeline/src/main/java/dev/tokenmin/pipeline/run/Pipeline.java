@@ -182,8 +182,8 @@ public final class Pipeline {
                 SchemaRegistryConfig.of(endpoints.schemaRegistryUrl()));
         running.push(registry);
         Sinks sinks = progress.step("clickhouse sink", () -> {
-            Sinks started = Sinks.start(clickHouse, registry, kafka, names.sinkTopics(), new Sinks.Target(
-                    names.database(), "", names.sinkGroup(), 50_000, Duration.ofMillis(500)));
+            Sinks started = Sinks.start(clickHouse, registry, kafka, names.sinkTopics(),
+                    Sinks.Target.withDefaultBatches(names.database(), "", names.sinkGroup()));
             running.push(started);
             return started;
         }, x -> "usage_events, alerts, throttle_decisions, prices");
