@@ -37,6 +37,16 @@ class StreamAppConfigTest {
                 .hasMessageContaining("spend.publish.ms: must be between 1 and 3600000, was 0");
     }
 
+    @Test
+    void tasksDoNotIdleOnTheEmptyBudgetsPartitionUnlessConfiguredTo() {
+        assertThat(StreamAppConfig.fromProperties(required()).streamsProperties())
+                .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        Map<String, String> p = required();
+        p.put("kafka." + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+        assertThat(StreamAppConfig.fromProperties(p).streamsProperties())
+                .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "0");
+    }
+
     /**
      * The partition assignor reads its settings from the main consumer's; without the setting there, Kafka Streams
      * warns at every start that the global thread's processing handler is off, though it is on.
