@@ -1,6 +1,7 @@
 package dev.tokenmin.benchmarks.load;
 
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.GenericRecord;
 import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.BudgetPeriod;
 import dev.tokenmin.avro.LadderStep;
@@ -115,6 +116,7 @@ final class EndToEndLoad implements Callable<Integer> {
     private UsageEmitter emitter;
     private Sinks sinks;
     private URI globalSpend;
+    private Client clickHouse;
     private CpuSplit cpu;
 
     @Override
@@ -126,6 +128,7 @@ final class EndToEndLoad implements Callable<Integer> {
              Client clickHouse = new Client.Builder().addEndpoint(started.clickHouseUrl()).setUsername("default")
                      .setPassword("").build()) {
             stack = started;
+            this.clickHouse = clickHouse;
             cpu = new CpuSplit(started.services());
             TopicNames topics = TopicNames.DEFAULT.withSuffix(".e2e");
             Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
@@ -350,8 +353,12 @@ final class EndToEndLoad implements Callable<Integer> {
         while (arrivedAt.size() < crossings && System.nanoTime() < deadline) {
             Thread.sleep(50); // waiting for the last decisions
         }
+        drain(Duration.ofMinutes(5));
+        Map<String, Long> pricedAt = pricedAt(customer);
         Latencies latencies = new Latencies();
         Latencies toDecision = new Latencies();
+        Latencies toPriced = new Latencies();
+        Latencies pricedToDecision = new Latencies();
         Latencies toView = new Latencies();
         int missing = 0;
         for (int i = 0; i < crossings; i++) {
@@ -363,22 +370,40 @@ final class EndToEndLoad implements Callable<Integer> {
                 latencies.record(at - emittedAt[i]);
                 // The app's decided_at is its wall clock when it decided: the split between the way in (agent,
                 // Kafka, pricing, the by-scope repartition) and the way out (commit, throttle topic, the view).
-                long in = Math.max(0, decidedAt.get(scope) - emittedAtMs[i]) * 1_000_000;
+                long decided = decidedAt.get(scope);
+                long in = Math.max(0, decided - emittedAtMs[i]) * 1_000_000;
                 toDecision.record(in);
                 toView.record(Math.max(0, at - emittedAt[i] - in));
+                // Its priced_at (the app's wall clock when the usage task priced it) splits the way in again:
+                // agent, Kafka and the usage task's read; then its commit, the by-scope topic and the enforcer.
+                Long priced = pricedAt.get("u" + i);
+                if (priced != null) {
+                    toPriced.record(Math.max(0, priced - emittedAtMs[i]) * 1_000_000);
+                    pricedToDecision.record(Math.max(0, decided - priced) * 1_000_000);
+                }
             }
         }
         System.out.printf("decision latency at %,d events/s background: %s over %d crossings (%d missing); stream "
                 + "lag when the last crossing was emitted: %,d events%n", rate, latencies.summary(), crossings,
                 missing, lagAtLastCrossing);
-        System.out.printf("  emit() -> decided: %s%n  decided -> at the view: %s%n", toDecision.summary(),
-                toView.summary());
+        System.out.printf("  emit() -> decided: %s%n    emit() -> priced: %s%n    priced -> decided: %s%n"
+                + "  decided -> at the view: %s%n", toDecision.summary(), toPriced.summary(),
+                pricedToDecision.summary(), toView.summary());
         long p99 = latencies.percentile(99);
         Results.record(String.format("event -> throttle decision at %,d events/s", rate), "p99 ≤ 500 ms",
                 String.format("p50 %s, p99 %s, p99.9 %s%s", Latencies.format(latencies.percentile(50)),
                         Latencies.format(p99), Latencies.format(latencies.percentile(99.9)),
                         missing == 0 ? "" : ", " + missing + " missing"), missing == 0 && p99 <= 500_000_000L);
-        drain(Duration.ofMinutes(5));
+    }
+
+    /** When the app priced each of {@code customer}'s events (its {@code priced_at}), by user, from ClickHouse. */
+    private Map<String, Long> pricedAt(String customer) {
+        Map<String, Long> at = new HashMap<>();
+        for (GenericRecord r : clickHouse.queryAll("SELECT user_id, toUnixTimestamp64Milli(priced_at) AS at "
+                + "FROM e2e.usage_events WHERE customer_id = '" + customer + "'")) {
+            at.put(r.getString("user_id"), r.getLong("at"));
+        }
+        return at;
     }
 
     /** Resident memory of every process and the stream app's state on disk, at the end of the rate steps. */
