@@ -170,10 +170,14 @@ final class StreamLoad implements Callable<Integer> {
                         String.format("%,.0f events/s", events / seconds), null);
                 System.gc(); // so the heap figure below is what the state and the app hold, not garbage
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+                long heapCommitted = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20;
                 long onDisk = Harness.sizeOnDisk(state) >> 20;
                 long resident = Harness.residentMiB();
+                // What is resident besides the Java heap: RocksDB (block caches, memtables), metaspace, compiled
+                // code, thread stacks; the heap's own figure depends on the JVM's sizing (-Xmx), this one does not.
                 System.out.printf("scopes: %,d users, %,d sessions: state on disk %,d MiB, this JVM resident %,d "
-                        + "MiB, heap in use after GC %,d MiB%n", users, sessions, onDisk, resident, heap);
+                        + "MiB (%,d MiB outside the Java heap), heap in use after GC %,d MiB%n", users, sessions,
+                        onDisk, resident, resident - heapCommitted, heap);
                 Results.record(String.format("memory with %,d users, %,d sessions", users, sessions), "",
                         String.format("state %,d MiB on disk, JVM resident %,d MiB, heap live %,d MiB", onDisk,
                                 resident, heap), null);

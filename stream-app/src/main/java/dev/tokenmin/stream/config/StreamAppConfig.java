@@ -3,6 +3,7 @@ package dev.tokenmin.stream.config;
 import dev.tokenmin.schemas.config.Settings;
 import dev.tokenmin.stream.anomaly.AnomalyConfig;
 import dev.tokenmin.stream.errors.DeadLetterHandlers;
+import dev.tokenmin.stream.state.BoundedRocksDbMemory;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
@@ -18,6 +19,9 @@ import java.util.Properties;
  * @param bootstrapServers  Kafka's {@code bootstrap.servers}
  * @param schemaRegistryUrl the Confluent-compatible registry
  * @param stateDir          where RocksDB keeps state (a persistent volume, never a temp folder)
+ * @param stateMemoryMb     the memory outside the Java heap all RocksDB stores of this instance share: block cache,
+ *                          index and filter blocks, memtables (default 256 MiB; 0: Kafka Streams' defaults, a cache
+ *                          and memtables per store, unbounded in sum; see {@link BoundedRocksDbMemory})
  * @param topics            the topics ({@code topics.suffix}, if set, is appended to every name: a test run or a
  *                          staging environment sharing a cluster)
  * @param dedupHorizon      how long an event id is remembered to drop a duplicate (default 7 days)
@@ -36,7 +40,7 @@ import java.util.Properties;
  *                          start it again (default 5 minutes; 0: never)
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
-                              TopicNames topics, Duration dedupHorizon, Duration grace, Duration spendFlush,
+                              int stateMemoryMb, TopicNames topics, Duration dedupHorizon, Duration grace, Duration spendFlush,
                               Duration spendPublish, Map<String, String> kafka,
                               Map<String, String> registry, Http http, AnomalyConfig anomaly,
                               Duration stallTimeout) {
@@ -63,6 +67,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String STATE_DIR = "state.dir";
+    public static final String STATE_MEMORY_MB = "state.memory.mb";
     public static final String DEDUP_HORIZON_HOURS = "dedup.horizon.hours";
     public static final String GRACE_SECONDS = "grace.seconds";
     public static final String SPEND_FLUSH_MS = "spend.flush.ms";
@@ -86,6 +91,7 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         String bootstrap = s.required(BOOTSTRAP_SERVERS);
         String registry = s.required(SCHEMA_REGISTRY_URL);
         String stateDir = s.required(STATE_DIR);
+        int stateMemoryMb = s.intBetween(STATE_MEMORY_MB, 256, 0, 1_048_576);
         long horizonHours = s.positiveLong(DEDUP_HORIZON_HOURS, 7 * 24);
         long graceSeconds = s.positiveLong(GRACE_SECONDS, 3_600);
         int spendFlushMs = s.intBetween(SPEND_FLUSH_MS, 100, 0, 60_000);
@@ -100,19 +106,19 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         Http http = new Http(host, port, s.string(HTTP_ADVERTISED_HOST, host),
                 token == null || token.isBlank() ? null : token);
         return new StreamAppConfig(s.string(APPLICATION_ID, "tokenmin-stream"), bootstrap, registry, Path.of(stateDir),
-                TopicNames.DEFAULT.withSuffix(suffix), Duration.ofHours(horizonHours),
+                stateMemoryMb, TopicNames.DEFAULT.withSuffix(suffix), Duration.ofHours(horizonHours),
                 Duration.ofSeconds(graceSeconds), Duration.ofMillis(spendFlushMs), Duration.ofMillis(spendPublishMs),
                 s.prefixed(KAFKA_PREFIX), s.prefixed(REGISTRY_PREFIX), http, anomaly, Duration.ofSeconds(stallSeconds));
     }
 
     public StreamAppConfig withTopics(TopicNames names) {
-        return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, names, dedupHorizon,
-                grace, spendFlush, spendPublish, kafka, registry, http, anomaly, stallTimeout);
+        return new StreamAppConfig(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, stateMemoryMb, names,
+                dedupHorizon, grace, spendFlush, spendPublish, kafka, registry, http, anomaly, stallTimeout);
     }
 
     public StreamAppConfig withApplicationId(String id) {
-        return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, topics, dedupHorizon, grace,
-                spendFlush, spendPublish, kafka, registry, http, anomaly, stallTimeout);
+        return new StreamAppConfig(id, bootstrapServers, schemaRegistryUrl, stateDir, stateMemoryMb, topics,
+                dedupHorizon, grace, spendFlush, spendPublish, kafka, registry, http, anomaly, stallTimeout);
     }
 
     /**
@@ -153,6 +159,11 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         // new owner restores it (seconds at tokenmin's state sizes; see docs/benchmarks.md).
         // kafka.acceptable.recovery.lag overrides it.
         p.putIfAbsent(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, Long.MAX_VALUE);
+        // One memory budget for all RocksDB stores, unless the deployment brings its own kafka.rocksdb.config.setter.
+        if (stateMemoryMb > 0 && !p.containsKey(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)) {
+            p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());
+            p.put(BoundedRocksDbMemory.BUDGET_BYTES, (long) stateMemoryMb << 20);
+        }
         return p;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tokenmin.stream.config;
 
+import dev.tokenmin.stream.state.BoundedRocksDbMemory;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +58,38 @@ class StreamAppConfigTest {
         assertThat(streams.getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG)).isTrue();
         Map<String, Object> consumer = streams.getMainConsumerConfigs("tokenmin-stream", "client", 1);
         assertThat(consumer).containsEntry(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    }
+
+    @Test
+    void rocksDbSharesOneMemoryBudgetOf256MibUnlessSetOtherwise() {
+        assertThat(StreamAppConfig.fromProperties(required()).streamsProperties())
+                .containsEntry(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName())
+                .containsEntry(BoundedRocksDbMemory.BUDGET_BYTES, 256L << 20);
+        Map<String, String> p = required();
+        p.put(StreamAppConfig.STATE_MEMORY_MB, "64");
+        assertThat(StreamAppConfig.fromProperties(p).streamsProperties())
+                .containsEntry(BoundedRocksDbMemory.BUDGET_BYTES, 64L << 20);
+    }
+
+    @Test
+    void aBudgetOfZeroOrTheDeploymentsOwnConfigSetterLeavesRocksDbAsKafkaStreamsConfiguresIt() {
+        Map<String, String> off = required();
+        off.put(StreamAppConfig.STATE_MEMORY_MB, "0");
+        assertThat(StreamAppConfig.fromProperties(off).streamsProperties())
+                .doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.BUDGET_BYTES);
+        Map<String, String> own = required();
+        own.put("kafka." + StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "com.example.OwnSetter");
+        assertThat(StreamAppConfig.fromProperties(own).streamsProperties())
+                .containsEntry(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "com.example.OwnSetter")
+                .doesNotContainKey(BoundedRocksDbMemory.BUDGET_BYTES);
+    }
+
+    @Test
+    void aNegativeMemoryBudgetIsRejectedNamingTheKey() {
+        Map<String, String> p = required();
+        p.put(StreamAppConfig.STATE_MEMORY_MB, "-1");
+        assertThatThrownBy(() -> StreamAppConfig.fromProperties(p))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("state.memory.mb: must be between 0 and 1048576, was -1");
     }
 }
