@@ -21,6 +21,7 @@ import java.time.ZoneId;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,9 +49,12 @@ class ThrottleViewIT {
         String topic = names.topic("throttle");
         UsageTopic.create(stack, topic, 3, Map.of("cleanup.policy", "compact"));
         try (DecisionWriter writer = new DecisionWriter(stack, topic)) {
+            List<DecisionWriter.Write> writes = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
-                writer.write("customer:c" + i, DecisionWriter.decision("customer:c" + i, ThrottleAction.DOWNGRADE, null));
+                writes.add(new DecisionWriter.Write("customer:c" + i,
+                        DecisionWriter.decision("customer:c" + i, ThrottleAction.DOWNGRADE, null)));
             }
+            writer.writeInOneTransaction(writes);
             writer.write("customer:acme", DecisionWriter.decision("customer:acme", ThrottleAction.BLOCK, null));
             writer.write("customer:c7", null);
         }
