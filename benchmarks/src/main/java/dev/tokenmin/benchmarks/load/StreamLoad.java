@@ -179,8 +179,8 @@ final class StreamLoad implements Callable<Integer> {
                         + "MiB (%,d MiB outside the Java heap), heap in use after GC %,d MiB%n", users, sessions,
                         onDisk, resident, resident - heapCommitted, heap);
                 Results.record(String.format("memory with %,d users, %,d sessions", users, sessions), "",
-                        String.format("state %,d MiB on disk, JVM resident %,d MiB, heap live %,d MiB", onDisk,
-                                resident, heap), null);
+                        String.format("state %,d MiB on disk, JVM resident %,d MiB (%,d outside the heap), heap "
+                                + "live %,d MiB", onDisk, resident, resident - heapCommitted, heap), null);
             }
             printRecordsPerEvent(kafka, topics, events);
         } finally {

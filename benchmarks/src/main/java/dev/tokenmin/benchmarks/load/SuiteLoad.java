@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * are written between two markers in {@code docs/benchmarks.md}, replacing the previous run's.
  */
 @Command(name = "suite", mixinStandardHelpOptions = true,
-        description = "Runs every harness and writes the figures to docs/benchmarks.md (about 15 minutes on 2 cores).")
+        description = "Runs every harness and writes the figures to docs/benchmarks.md (about 20 minutes on 2 cores).")
 final class SuiteLoad implements Callable<Integer> {
 
     static final String BEGIN = "<!-- suite: begin (written by ./tokenmin load suite; edits here are replaced) -->";
@@ -39,8 +39,9 @@ final class SuiteLoad implements Callable<Integer> {
     @Option(names = "--no-write", description = "Print only; leave the file alone.")
     private boolean noWrite;
 
-    @Option(names = "--million-users", description = "Also measure the stream app's state with 1,000,000 users "
-            + "(1,000,000 events: adds about an hour on 2 cores).")
+    @Option(names = "--million-users", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Measure the stream app's state with 1,000,000 users too (1,000,000 events: 3-10 minutes "
+                    + "on 2 cores); --no-million-users leaves it out.")
     private boolean millionUsers;
 
     private record Run(String args, Supplier<Object> harness) {
