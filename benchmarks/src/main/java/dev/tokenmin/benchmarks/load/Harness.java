@@ -48,6 +48,25 @@ final class Harness {
         return LocalStack.Service.residentMiB(ProcessHandle.current().pid());
     }
 
+    /**
+     * This JVM's resident memory once it stops falling, for a figure taken right after {@code System.gc()}: G1 gives
+     * the heap a full collection freed back to the operating system in the background, after the collection (the
+     * committed heap drops at once, the resident figure over the next moments), so a figure taken at once counted
+     * freed heap as resident and, set against the committed heap, as memory outside it.
+     */
+    static long settledResidentMiB() throws InterruptedException {
+        long last = residentMiB();
+        for (int i = 0; i < 50; i++) {
+            Thread.sleep(200);
+            long now = residentMiB();
+            if (now >= last) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
     /** Bytes of the regular files under {@code dir}. */
     static long sizeOnDisk(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {

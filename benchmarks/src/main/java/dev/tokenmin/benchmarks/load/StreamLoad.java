@@ -169,10 +169,10 @@ final class StreamLoad implements Callable<Integer> {
                 Results.record(String.format("stream app catch-up, %,d events, %,d users", events, users), "",
                         String.format("%,.0f events/s", events / seconds), null);
                 System.gc(); // so the heap figure below is what the state and the app hold, not garbage
+                long resident = Harness.settledResidentMiB();
                 long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
                 long heapCommitted = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20;
                 long onDisk = Harness.sizeOnDisk(state) >> 20;
-                long resident = Harness.residentMiB();
                 // What is resident besides the Java heap: RocksDB (block caches, memtables), metaspace, compiled
                 // code, thread stacks; the heap's own figure depends on the JVM's sizing (-Xmx), this one does not.
                 System.out.printf("scopes: %,d users, %,d sessions: state on disk %,d MiB, this JVM resident %,d "
