@@ -40,8 +40,8 @@ import java.util.Properties;
  *                          start it again (default 5 minutes; 0: never)
  */
 public record StreamAppConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
-                              int stateMemoryMb, TopicNames topics, Duration dedupHorizon, Duration grace, Duration spendFlush,
-                              Duration spendPublish, Map<String, String> kafka,
+                              int stateMemoryMb, TopicNames topics, Duration dedupHorizon, Duration grace,
+                              Duration spendFlush, Duration spendPublish, Map<String, String> kafka,
                               Map<String, String> registry, Http http, AnomalyConfig anomaly,
                               Duration stallTimeout) {
 

@@ -32,7 +32,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
     public static final String BUDGET_BYTES = "tokenmin.rocksdb.memory.bytes";
     /** The share of the budget memtables may take before RocksDB flushes them. */
     static final double MEMTABLE_SHARE = 0.5;
-    /** The share of the cache kept for index and filter blocks (high priority), so data blocks cannot evict them. */
+    /** The cache's high-priority pool, for index and filter blocks: data blocks are evicted before them. */
     static final double INDEX_AND_FILTER_SHARE = 0.1;
 
     /** A budget's cache and write buffer manager, shared by every store that asks for that budget. */

@@ -76,7 +76,8 @@ class StreamAppConfigTest {
         Map<String, String> off = required();
         off.put(StreamAppConfig.STATE_MEMORY_MB, "0");
         assertThat(StreamAppConfig.fromProperties(off).streamsProperties())
-                .doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.BUDGET_BYTES);
+                .doesNotContainKeys(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
+                        BoundedRocksDbMemory.BUDGET_BYTES);
         Map<String, String> own = required();
         own.put("kafka." + StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "com.example.OwnSetter");
         assertThat(StreamAppConfig.fromProperties(own).streamsProperties())
