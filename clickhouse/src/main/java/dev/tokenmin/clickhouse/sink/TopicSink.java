@@ -227,8 +227,13 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
     }
 
     private void insert(byte[] data, int rows, String token) {
+        // optimize_on_insert=0: ClickHouse would otherwise collapse each block by its sort key as it writes it
+        // (ReplacingMergeTree, SummingMergeTree): work the background merges do again, and nothing relies on it,
+        // since rows also collapse only when merged across batches: every reader sums the rollups or reads
+        // usage_events with FINAL. It was half of the engine's CPU per insert (docs/benchmarks.md).
         InsertSettings insert = new InsertSettings().setDatabase(settings.database()).setDeduplicationToken(token)
-                .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
+                .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1")
+                .serverSetting("optimize_on_insert", "0");
         if (encoder.format() == ClickHouseFormat.Native) {
             // client-v2 0.11's LZ4 request stream gives each compressed block only 25 bytes more than its input, while
             // LZ4 may need size/255 + 16 more for incompressible input; a Native block has such runs (the event_id
