@@ -229,8 +229,8 @@ public final class TopicSink<V> implements Runnable, AutoCloseable {
     private void insert(byte[] data, int rows, String token) {
         // optimize_on_insert=0: ClickHouse would otherwise collapse each block by its sort key as it writes it
         // (ReplacingMergeTree, SummingMergeTree): work the background merges do again, and nothing relies on it,
-        // since rows also collapse only when merged across batches: every reader sums the rollups or reads
-        // usage_events with FINAL. It was half of the engine's CPU per insert (docs/benchmarks.md).
+        // since rows of one key in different batches meet only in merges anyway, so the views sum the rollups and
+        // read usage_events with FINAL. It was half of the engine's CPU per insert (docs/benchmarks.md).
         InsertSettings insert = new InsertSettings().setDatabase(settings.database()).setDeduplicationToken(token)
                 .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1")
                 .serverSetting("optimize_on_insert", "0");
