@@ -51,6 +51,10 @@ final class SuiteLoad implements Callable<Integer> {
     public Integer call() throws IOException {
         List<Run> runs = new ArrayList<>(List.of(
                 new Run("ceiling --records 1000000", CeilingLoad::new),
+                // What these cores allow the design at all: the least topology it needs, then with a per-user
+                // figure and the ClickHouse sink; an upper bound to read the app's own figures against.
+                new Run("floor --events 300000", FloorLoad::new),
+                new Run("floor --events 300000 --by-user --sink", FloorLoad::new),
                 // Steps of 1,000 around where this machine's pipeline falls behind (2,000-4,000 events/s), so the
                 // figure is not rounded down to the step before a long jump; the ladder stops at the first step
                 // not sustained, so the higher ones cost nothing until they are reached.
@@ -64,7 +68,9 @@ final class SuiteLoad implements Callable<Integer> {
                 new Run("sidecar", SidecarLoad::new),
                 new Run("postgres", PostgresLoad::new)));
         if (millionUsers) {
-            runs.add(5, new Run("stream --events 1000000 --users 1000000 --sessions 1000000", StreamLoad::new));
+            int clickHouse = runs.stream().map(Run::args).toList().indexOf("clickhouse");
+            runs.add(clickHouse, new Run("stream --events 1000000 --users 1000000 --sessions 1000000",
+                    StreamLoad::new));
         }
         StringBuilder report = new StringBuilder();
         long start = System.nanoTime();
