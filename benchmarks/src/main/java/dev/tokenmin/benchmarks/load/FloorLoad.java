@@ -90,6 +90,10 @@ final class FloorLoad implements Callable<Integer> {
     @Option(names = "--sink", description = "Run the ClickHouse sink on the priced topic at the same time.")
     private boolean sink;
 
+    @Option(names = "--timeout-seconds", defaultValue = "600",
+            description = "Give up when the backlog is not through by then (default: ${DEFAULT-VALUE}).")
+    private long timeoutSeconds;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "A stream app setting, e.g. --set kafka.num.stream.threads=2.")
     private Map<String, String> overrides = new HashMap<>();
@@ -159,8 +163,8 @@ final class FloorLoad implements Callable<Integer> {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tokenmin-floor");
             StreamSerdes serdes = StreamSerdes.withRegistry(registry);
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
+            long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
             Thread sinkThread = sinkTask == null ? null : Thread.ofPlatform().start(sinkTask);
             try (KafkaStreams streams = new KafkaStreams(topology(config, serdes, props), props)) {
                 streams.start();
@@ -170,6 +174,12 @@ final class FloorLoad implements Callable<Integer> {
                 long firstCpu = 0;
                 while (done.get() < events || (s != null && s.counts().rows().get() < events)) {
                     Thread.sleep(100); // polling the topology's and the sink's progress
+                    if (System.nanoTime() > deadline) {
+                        System.err.printf("floor: %,d of %,d events through the topology and %,d in ClickHouse "
+                                + "after %d s; stopped%n", done.get(), events,
+                                s == null ? 0 : s.counts().rows().get(), timeoutSeconds);
+                        return 1;
+                    }
                     if (firstAt == 0 && done.get() > 0) {
                         firstAt = System.nanoTime();
                         firstDone = done.get();
