@@ -1,9 +1,7 @@
 package dev.tokenmin.benchmarks.load;
 
 import com.clickhouse.client.api.Client;
-import dev.tokenmin.avro.PriceEntry;
 import dev.tokenmin.avro.PricedUsage;
-import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
 import dev.tokenmin.clickhouse.sink.TopicSink;
@@ -15,29 +13,19 @@ import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
 import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import dev.tokenmin.stream.config.StreamAppConfig;
 import dev.tokenmin.stream.config.TopicNames;
-import dev.tokenmin.stream.dedup.DedupProcessor;
 import dev.tokenmin.stream.kafka.TopicAdmin;
 import dev.tokenmin.stream.pricing.PriceCatalog;
 import dev.tokenmin.stream.pricing.PricePublisher;
-import dev.tokenmin.stream.pricing.PricingProcessor;
 import dev.tokenmin.stream.serde.StreamSerdes;
-import dev.tokenmin.stream.topology.Names;
-import dev.tokenmin.stream.usage.OccurredAtExtractor;
-import dev.tokenmin.stream.usage.ValidateProcessor;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import dev.tokenmin.stream.topology.MeteringTopology;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -54,7 +42,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -132,17 +119,7 @@ final class FloorLoad implements Callable<Integer> {
             Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
             TopicAdmin.createMissing(kafka, topics, partitions);
             PricePublisher.publish(PriceCatalog.bundled(), topics.prices(), kafka, stack.schemaRegistryUrl());
-            Map<String, Object> producerProps = new HashMap<>(kafka);
-            producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-            producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-            SplittableRandom random = new SplittableRandom(1);
-            try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(producerProps,
-                    new StringSerializer(), ConfluentAvroSerde.of(UsageEvent.class, registry, true).serializer())) {
-                for (int i = 0; i < events; i++) {
-                    UsageEvent e = Events.event(random, users, 20_000);
-                    producer.send(new ProducerRecord<>(topics.usage(), e.getEventId().toString(), e));
-                }
-            }
+            Harness.produceUsageBacklog(stack, registry, topics.usage(), events, users, 20_000);
             TopicSink<PricedUsage> sinkTask = null;
             if (sink) {
                 new MigrationRunner(client, MigrationRunner.Settings.of("floor")).migrate(Migrations.bundled());
@@ -209,26 +186,9 @@ final class FloorLoad implements Callable<Integer> {
         return 0;
     }
 
-    private org.apache.kafka.streams.Topology topology(StreamAppConfig config, StreamSerdes serdes,
-                                                       Properties props) {
-        StreamsBuilder builder = new StreamsBuilder(new org.apache.kafka.streams.TopologyConfig(
-                new StreamsConfig(props)));
-        builder.globalTable(config.topics().prices(),
-                Consumed.with(Serdes.String(), serdes.price()).withName(Names.PRICES_SOURCE),
-                Materialized.<String, PriceEntry, KeyValueStore<Bytes, byte[]>>as(Names.PRICES_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(serdes.price()));
-        builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(Names.DEDUP_STORE, config.dedupHorizon(), config.dedupHorizon(), false),
-                Serdes.String(), Serdes.Long()));
-        KStream<String, PricedUsage> priced = builder.stream(config.topics().usage(),
-                        Consumed.with(Serdes.String(), serdes.usage()).withName(Names.USAGE_SOURCE)
-                                .withTimestampExtractor(new OccurredAtExtractor()))
-                .processValues(ValidateProcessor::new, Named.as(Names.VALIDATE))
-                .processValues(() -> new DedupProcessor(Names.DEDUP_STORE, config.dedupHorizon()),
-                        Named.as(Names.DEDUP), Names.DEDUP_STORE)
-                .processValues(() -> new PricingProcessor(Names.PRICES_STORE), Named.as(Names.PRICE));
-        priced.to(config.topics().priced(),
-                Produced.with(Serdes.String(), serdes.priced()).withName(Names.PRICED_SINK));
+    private Topology topology(StreamAppConfig config, StreamSerdes serdes, Properties props) {
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        KStream<String, PricedUsage> priced = MeteringTopology.priced(builder, config, serdes);
         if (byUser) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SPEND_STORE),
                     Serdes.String(), Serdes.Long()).withCachingEnabled());

@@ -1,16 +1,25 @@
 package dev.tokenmin.benchmarks.load;
 
+import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.localstack.LocalStackConfig;
+import dev.tokenmin.schemas.registry.SchemaRegistryClient;
+import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
@@ -34,6 +43,28 @@ final class Harness {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
         }
+    }
+
+    /**
+     * Produces a backlog of {@code events} usage events (the same seed every time) to {@code topic}, keyed by event
+     * id as the agent keys them, and prints how long it took.
+     */
+    static void produceUsageBacklog(LocalStack stack, SchemaRegistryClient registry, String topic, int events,
+                                    int users, int sessions) {
+        long start = System.nanoTime();
+        Map<String, Object> props = new HashMap<>(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()));
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        SplittableRandom random = new SplittableRandom(1);
+        try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
+                ConfluentAvroSerde.of(UsageEvent.class, registry, true).serializer())) {
+            for (int i = 0; i < events; i++) {
+                UsageEvent e = Events.event(random, users, sessions);
+                producer.send(new ProducerRecord<>(topic, e.getEventId().toString(), e));
+            }
+            producer.flush();
+        }
+        System.out.printf("backlog: %,d events produced in %.1f s%n", events, (System.nanoTime() - start) / 1e9);
     }
 
     /** A port nothing listens on (bound, then released). */

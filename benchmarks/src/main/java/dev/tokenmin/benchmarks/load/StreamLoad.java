@@ -1,11 +1,9 @@
 package dev.tokenmin.benchmarks.load;
 
-import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
-import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import dev.tokenmin.stream.app.StreamApp;
 import dev.tokenmin.stream.config.StreamAppConfig;
 import dev.tokenmin.stream.config.TopicNames;
@@ -15,11 +13,7 @@ import dev.tokenmin.stream.pricing.PricePublisher;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,7 +28,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -117,21 +110,7 @@ final class StreamLoad implements Callable<Integer> {
             TopicAdmin.createMissing(kafka, topics, partitions);
             PricePublisher.publish(PriceCatalog.bundled(), topics.prices(), kafka, stack.schemaRegistryUrl());
 
-            long produceStart = System.nanoTime();
-            Map<String, Object> producerProps = new HashMap<>(kafka);
-            producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-            producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-            SplittableRandom random = new SplittableRandom(1);
-            try (KafkaProducer<String, UsageEvent> producer = new KafkaProducer<>(producerProps,
-                    new StringSerializer(), ConfluentAvroSerde.of(UsageEvent.class, registry, true).serializer())) {
-                for (int i = 0; i < events; i++) {
-                    UsageEvent e = Events.event(random, users, sessions);
-                    producer.send(new ProducerRecord<>(topics.usage(), e.getEventId().toString(), e));
-                }
-                producer.flush();
-            }
-            System.out.printf("backlog: %,d events produced in %.1f s%n", events,
-                    (System.nanoTime() - produceStart) / 1e9);
+            Harness.produceUsageBacklog(stack, registry, topics.usage(), events, users, sessions);
 
             Map<String, String> props = new HashMap<>(Map.of(
                     StreamAppConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),

@@ -69,6 +69,31 @@ public final class MeteringTopology {
     public static Topology build(StreamAppConfig config, StreamSerdes serdes) {
         // The app's own settings, so that explicit naming of every internal topic and store is enforced here.
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(config.streamsProperties())));
+        KStream<String, PricedUsage> priced = priced(builder, config, serdes);
+
+        builder.addStateStore(keyValueStore(Names.UNPRICED_MODELS_STORE, Serdes.Long()));
+        priced.process(() -> new UnpricedModelAlerts(Names.UNPRICED_MODELS_STORE), Named.as(Names.UNPRICED_ALERTS),
+                        Names.UNPRICED_MODELS_STORE)
+                .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
+                        .withName(Names.UNPRICED_ALERTS + "-sink"));
+
+        KStream<String, ScopeInput> byScope = byScope(builder, config, serdes, priced);
+        spend(builder, config, serdes, byScope.filter((scope, in) -> in.isUsage(), Named.as(Names.USAGE_ONLY))
+                .mapValues(ScopeInput::usage, Named.as(Names.USAGE_ONLY + "-values")));
+        budgets(builder, config, serdes, byScope);
+        if (!config.anomaly().dimensions().isEmpty()) {
+            anomalies(builder, config, serdes, priced);
+        }
+        return builder.build();
+    }
+
+    /**
+     * The first stage, which every event passes once: usage events validated, deduplicated by event id, priced with
+     * the price in force at their event time, and written to the priced topic; the priced events are returned for the
+     * stages after it. Public so that the load harness's floor measures exactly this stage.
+     */
+    public static KStream<String, PricedUsage> priced(StreamsBuilder builder, StreamAppConfig config,
+                                                      StreamSerdes serdes) {
         builder.globalTable(config.topics().prices(),
                 Consumed.with(Serdes.String(), serdes.price()).withName(Names.PRICES_SOURCE),
                 Materialized.<String, PriceEntry, KeyValueStore<Bytes, byte[]>>as(Names.PRICES_STORE)
@@ -85,22 +110,9 @@ public final class MeteringTopology {
                 .processValues(() -> new DedupProcessor(Names.DEDUP_STORE, config.dedupHorizon()),
                         Named.as(Names.DEDUP), Names.DEDUP_STORE)
                 .processValues(() -> new PricingProcessor(Names.PRICES_STORE), Named.as(Names.PRICE));
-        priced.to(config.topics().priced(), Produced.with(Serdes.String(), serdes.priced()).withName(Names.PRICED_SINK));
-
-        builder.addStateStore(keyValueStore(Names.UNPRICED_MODELS_STORE, Serdes.Long()));
-        priced.process(() -> new UnpricedModelAlerts(Names.UNPRICED_MODELS_STORE), Named.as(Names.UNPRICED_ALERTS),
-                        Names.UNPRICED_MODELS_STORE)
-                .to(config.topics().alerts(), Produced.with(Serdes.String(), serdes.alert())
-                        .withName(Names.UNPRICED_ALERTS + "-sink"));
-
-        KStream<String, ScopeInput> byScope = byScope(builder, config, serdes, priced);
-        spend(builder, config, serdes, byScope.filter((scope, in) -> in.isUsage(), Named.as(Names.USAGE_ONLY))
-                .mapValues(ScopeInput::usage, Named.as(Names.USAGE_ONLY + "-values")));
-        budgets(builder, config, serdes, byScope);
-        if (!config.anomaly().dimensions().isEmpty()) {
-            anomalies(builder, config, serdes, priced);
-        }
-        return builder.build();
+        priced.to(config.topics().priced(),
+                Produced.with(Serdes.String(), serdes.priced()).withName(Names.PRICED_SINK));
+        return priced;
     }
 
     /**
