@@ -4,6 +4,7 @@ import dev.tokenmin.schemas.config.Settings;
 import dev.tokenmin.stream.anomaly.AnomalyConfig;
 import dev.tokenmin.stream.errors.DeadLetterHandlers;
 import dev.tokenmin.stream.state.BoundedRocksDbMemory;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
@@ -80,6 +81,8 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
     public static final String HTTP_ADMIN_TOKEN = "http.admin.token";
     public static final String TOPICS_SUFFIX = "topics.suffix";
     public static final String STALL_TIMEOUT_SECONDS = "stall.timeout.seconds";
+    /** How long the stream threads' producer may block, a commit included, unless set (see streamsProperties). */
+    static final int COMMIT_MAX_BLOCK_MS = 240_000;
 
     public static StreamAppConfig fromEnvironment(Map<String, String> env) {
         return fromProperties(Settings.fromEnvironment(env));
@@ -159,6 +162,20 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         // new owner restores it (seconds at tokenmin's state sizes; see docs/benchmarks.md).
         // kafka.acceptable.recovery.lag overrides it.
         p.putIfAbsent(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, Long.MAX_VALUE);
+        // A commit waits out a broker outage rather than giving up after the producer's default minute. Under
+        // exactly-once, Kafka Streams 4.3 turns a commit that timed out on the client into TaskCorruptedException:
+        // it commits the other tasks in the same open transaction, then closes the tasks that had offsets dirty and
+        // restores them. The one run of faults/FaultSuiteIT's broker-kill scenario (in about ten) that lost spend
+        // (21 events' worth, in the by-scope tasks' state, while ClickHouse held all) went down that path: a
+        // commit's offsets failed to reach a coordinator for 60 s while the broker flapped; no passing run had it.
+        // Waiting instead, the commit ends either committed or fenced (the broker aborts a transaction idle past
+        // transaction.timeout.ms), and a fenced thread closes and restores all its tasks: paths the other fault
+        // scenarios exercise. Four minutes keeps Kafka Streams' rule max.poll.interval.ms (five) > max.block.ms.
+        // kafka.max.block.ms or kafka.producer.max.block.ms overrides it (docs/faults.md).
+        if (!p.containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)
+                && !p.containsKey(StreamsConfig.producerPrefix(ProducerConfig.MAX_BLOCK_MS_CONFIG))) {
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_BLOCK_MS_CONFIG), COMMIT_MAX_BLOCK_MS);
+        }
         // One memory budget for all RocksDB stores, unless the deployment brings its own kafka.rocksdb.config.setter.
         if (stateMemoryMb > 0 && !p.containsKey(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)) {
             p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class.getName());

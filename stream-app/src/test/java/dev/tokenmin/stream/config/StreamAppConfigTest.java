@@ -1,6 +1,8 @@
 package dev.tokenmin.stream.config;
 
 import dev.tokenmin.stream.state.BoundedRocksDbMemory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,28 @@ class StreamAppConfigTest {
         assertThat(streams.getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG)).isTrue();
         Map<String, Object> consumer = streams.getMainConsumerConfigs("tokenmin-stream", "client", 1);
         assertThat(consumer).containsEntry(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    }
+
+    /**
+     * A commit that times out on the client is the one path on which the broker-kill fault scenario lost spend; the
+     * stream threads' producer waits four minutes instead of one, below the consumer's poll interval.
+     */
+    @Test
+    void theStreamThreadsProducerWaitsOutABrokerOutageUnlessConfiguredOtherwise() {
+        StreamsConfig streams = new StreamsConfig(StreamAppConfig.fromProperties(required()).streamsProperties());
+        Map<String, Object> producer = streams.getProducerConfigs("client");
+        Map<String, Object> consumer = streams.getMainConsumerConfigs("tokenmin-stream", "client", 1);
+        assertThat(producer).containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, 240_000);
+        assertThat(((Number) consumer.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)).longValue())
+                .isGreaterThan(240_000);
+
+        for (String key : new String[] {"kafka.max.block.ms", "kafka.producer.max.block.ms"}) {
+            Map<String, String> p = required();
+            p.put(key, "60000");
+            Map<String, Object> own = new StreamsConfig(StreamAppConfig.fromProperties(p).streamsProperties())
+                    .getProducerConfigs("client");
+            assertThat(own).as(key).containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+        }
     }
 
     @Test
