@@ -165,13 +165,14 @@ public record StreamAppConfig(String applicationId, String bootstrapServers, Str
         // A commit waits out a broker outage rather than giving up after the producer's default minute. Under
         // exactly-once, Kafka Streams 4.3 turns a commit that timed out on the client into TaskCorruptedException:
         // it commits the other tasks in the same open transaction, then closes the tasks that had offsets dirty and
-        // restores them. The one run of faults/FaultSuiteIT's broker-kill scenario (in about ten) that lost spend
-        // (21 events' worth, in the by-scope tasks' state, while ClickHouse held all) went down that path: a
-        // commit's offsets failed to reach a coordinator for 60 s while the broker flapped; no passing run had it.
-        // Waiting instead, the commit ends either committed or fenced (the broker aborts a transaction idle past
-        // transaction.timeout.ms), and a fenced thread closes and restores all its tasks: paths the other fault
-        // scenarios exercise. Four minutes keeps Kafka Streams' rule max.poll.interval.ms (five) > max.block.ms.
-        // kafka.max.block.ms or kafka.producer.max.block.ms overrides it (docs/faults.md).
+        // restores them. The one run of faults/FaultSuiteIT's broker-kill scenario (of 8 kept on this machine) that
+        // lost spend (21 events' worth, in the by-scope tasks' state, while ClickHouse held all) went down that path:
+        // a commit's offsets failed to reach a coordinator for 60 s while the broker flapped; no passing run had it.
+        // Waiting instead, the commit ends either committed or fenced (the broker aborts a transaction open longer
+        // than transaction.timeout.ms), and a fenced thread closes and restores all its tasks: paths the other fault
+        // scenarios exercise. Four minutes keeps Kafka Streams' rule max.poll.interval.ms (five) > max.block.ms; a
+        // deployment that lowers kafka.max.poll.interval.ms lowers this too, with kafka.max.block.ms or
+        // kafka.producer.max.block.ms (docs/faults.md).
         if (!p.containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)
                 && !p.containsKey(StreamsConfig.producerPrefix(ProducerConfig.MAX_BLOCK_MS_CONFIG))) {
             p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_BLOCK_MS_CONFIG), COMMIT_MAX_BLOCK_MS);
