@@ -171,6 +171,21 @@ final class FaultRun implements AutoCloseable {
         return h == null ? List.of() : h.aborted();
     }
 
+    /**
+     * How often the broker's transaction coordinator skipped the markers of this run's partitions because it found no
+     * leader for them at that moment (Kafka logs that they are "likely deleted already"). Each skip leaves a finished
+     * transaction's records in those partitions without their marker: committed records that the next abort there
+     * drops (docs/faults.md). Read from the broker's log; -1 when it cannot be read.
+     */
+    long markerSkipsByBroker() {
+        Path log = stack.kafka().home().resolve("broker.log");
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
+            return lines.filter(l -> l.contains("likely deleted already") && l.contains(name)).count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** A new stream app instance (not started), with {@code extra} settings ({@code kafka.*} and so on). */
     StreamAppProcess app(Map<String, String> extra) {
         Map<String, String> settings = new LinkedHashMap<>(Map.of(

@@ -248,11 +248,12 @@ class FaultSuiteIT {
         ROWS.add(row);
         log("%s", row);
         log("%d scopes checked, %d wrong; decisions %s; ClickHouse cost %d of %d nano-USD; "
-                        + "unplanned app restarts %d; sink starts %d, insert retries %d; %s; hanging transactions "
-                        + "aborted %s",
+                        + "unplanned app restarts %d; sink starts %d, insert retries %d; %s; broker skipped "
+                        + "transaction markers %d times; hanging transactions aborted %s",
                 workload.expected.size(), h.wrongScopes().size(), h.decisions(), h.clickHouseCost(),
                 workload.totalCostNanos, run.unplannedRestarts(), run.sinkStarts(), run.sinkRetries(),
-                producerSide, run.abortedTransactions().isEmpty() ? "none" : run.abortedTransactions());
+                producerSide, run.markerSkipsByBroker(),
+                run.abortedTransactions().isEmpty() ? "none" : run.abortedTransactions());
 
         assertThat(h.wrongScopes()).as("scopes whose total in the app's state differs from the distinct events")
                 .isEmpty();

@@ -1,6 +1,7 @@
 package dev.tokenmin.stream.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
@@ -29,6 +30,13 @@ import java.util.stream.Collectors;
  * <p>
  * One look can catch a transaction whose marker is on its way; look twice, some seconds apart, and believe only what
  * both show with the same start offset ({@link #stillHanging}).
+ * <p>
+ * Not every hanging transaction was given up. Kafka's transaction coordinator skips the markers of a partition whose
+ * leader it cannot find at that moment (it takes the partition for deleted) and still records the transaction as
+ * complete; a single broker restarted after {@code kill -9} can do that while its partitions have no leader yet
+ * (docs/faults.md). If that transaction committed, the records there are committed ones, and aborting them drops them.
+ * Where the coordinator's own record still shows it ({@link #committedByItsCoordinator}), the finding says so
+ * ({@link Hanging#committed}).
  */
 public final class HangingTransactions {
 
@@ -39,9 +47,11 @@ public final class HangingTransactions {
      * One open transaction its coordinator does not know.
      *
      * @param coordinatorView what the coordinator says about the producer (its state, or that it knows no such one)
+     * @param committed       whether its coordinator records these records' transaction as committed: aborting them
+     *                        then drops committed records (see the class comment)
      */
     public record Hanging(TopicPartition partition, long producerId, int producerEpoch, int coordinatorEpoch,
-                          long startOffset, String coordinatorView) {
+                          long startOffset, String coordinatorView, boolean committed) {
 
         /** The operator's command that aborts it. */
         public String abortCommand(String bootstrapServers) {
@@ -81,16 +91,52 @@ public final class HangingTransactions {
         Map<Long, TransactionListing> byProducer = new HashMap<>();
         admin.listTransactions().all().get().forEach(t -> byProducer.put(t.producerId(), t));
         List<Hanging> hanging = new ArrayList<>();
+        short transactionVersion = -1; // looked up once, if a coordinator shows a completed commit
         for (Map.Entry<TopicPartition, ProducerState> e : open.entrySet()) {
             ProducerState p = e.getValue();
-            String view = unknownToItsCoordinator(admin, e.getKey(), p, byProducer.get(p.producerId()));
-            if (view != null) {
-                hanging.add(new Hanging(e.getKey(), p.producerId(), p.producerEpoch(), p.coordinatorEpoch().orElse(0),
-                        p.currentTransactionStartOffset().getAsLong(), view));
+            TransactionListing listing = byProducer.get(p.producerId());
+            String view = unknownToItsCoordinator(admin, e.getKey(), p, listing);
+            if (view == null) {
+                continue;
             }
+            boolean committed = false;
+            if (listing != null && listing.state() == TransactionState.COMPLETE_COMMIT) {
+                if (transactionVersion < 0) {
+                    transactionVersion = transactionVersion(admin);
+                }
+                int epoch = admin.describeTransactions(List.of(listing.transactionalId())).all().get()
+                        .get(listing.transactionalId()).producerEpoch();
+                committed = committedByItsCoordinator(listing.state(), epoch, p.producerEpoch(), transactionVersion);
+                if (committed) {
+                    view = listing.transactionalId() + " committed this transaction (CompleteCommit at epoch " + epoch
+                            + ") but no commit marker reached this partition: aborting drops committed records";
+                }
+            }
+            hanging.add(new Hanging(e.getKey(), p.producerId(), p.producerEpoch(), p.coordinatorEpoch().orElse(0),
+                    p.currentTransactionStartOffset().getAsLong(), view, committed));
         }
         hanging.sort(Comparator.comparing(h -> h.partition().toString()));
         return hanging;
+    }
+
+    /**
+     * Whether a coordinator in {@code state} at producer epoch {@code coordinatorEpoch} has committed the transaction
+     * of records written at {@code recordsEpoch}. With transaction version 2 (Kafka 4.0's default) every end of a
+     * transaction bumps the producer's epoch, so CompleteCommit at the very next epoch means that transaction
+     * committed. Version 1 keeps the epoch across transactions, and any other state or epoch leaves it open which
+     * transaction the coordinator speaks of: not known, so false.
+     */
+    static boolean committedByItsCoordinator(TransactionState state, int coordinatorEpoch, int recordsEpoch,
+                                             short transactionVersion) {
+        return transactionVersion >= 2 && state == TransactionState.COMPLETE_COMMIT
+                && coordinatorEpoch == recordsEpoch + 1;
+    }
+
+    /** The cluster's finalized {@code transaction.version} (0 when it has none). */
+    static short transactionVersion(Admin admin) throws ExecutionException, InterruptedException {
+        FinalizedVersionRange range = admin.describeFeatures().featureMetadata().get().finalizedFeatures()
+                .get("transaction.version");
+        return range == null ? 0 : range.maxVersionLevel();
     }
 
     /** What {@code later} shows that {@code earlier} showed too: the same partition, producer and start offset. */

@@ -61,12 +61,21 @@ class HangingTransactionsIT {
     }
 
     @Test
+    void shouldReadTheClustersTransactionVersionThatTellsWhetherAHangingTransactionCommitted(Stack stack)
+            throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            // Kafka 4.3.1's default: each end of a transaction bumps the producer epoch, which the check relies on.
+            assertThat(HangingTransactions.transactionVersion(admin)).isEqualTo((short) 2);
+        }
+    }
+
+    @Test
     void shouldBelieveOnlyWhatTwoLooksShowWithTheSameStartOffset() {
         TopicPartition p0 = new TopicPartition("t", 0);
         TopicPartition p1 = new TopicPartition("t", 1);
-        Hanging a = new Hanging(p0, 2, 82, 0, 3_161, "Empty");
-        Hanging b = new Hanging(p1, 2, 82, 0, 2_434, "Empty");
-        Hanging movedOn = new Hanging(p1, 2, 83, 0, 2_500, "Empty");
+        Hanging a = new Hanging(p0, 2, 82, 0, 3_161, "Empty", false);
+        Hanging b = new Hanging(p1, 2, 82, 0, 2_434, "Empty", false);
+        Hanging movedOn = new Hanging(p1, 2, 83, 0, 2_500, "Empty", false);
 
         assertThat(HangingTransactions.stillHanging(List.of(a, b), List.of(a, movedOn))).containsExactly(a);
         assertThat(HangingTransactions.stillHanging(List.of(), List.of(a))).isEmpty();
