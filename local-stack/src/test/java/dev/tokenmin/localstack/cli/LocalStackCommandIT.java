@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -25,8 +26,11 @@ class LocalStackCommandIT {
     private static final Pattern SERVICE_LINE = Pattern.compile(
             "^\\s+(kafka|schema-registry|clickhouse)\\s+(\\S+)\\s+(\\d+)\\s+\\d+ ms\\s+-?\\d+ MiB$");
 
-    /** A started command, its output so far and the process ids of the services it printed. */
-    private record Running(Process process, List<String> output, List<Long> servicePids) {
+    /**
+     * A started command, its output until it ran, the process ids of the services it printed, and its output since
+     * (filled as it comes).
+     */
+    private record Running(Process process, List<String> output, List<Long> servicePids, List<String> later) {
     }
 
     private static Running startUp(Path workDir) throws IOException {
@@ -48,18 +52,34 @@ class LocalStackCommandIT {
                 break;
             }
         }
-        Thread.ofPlatform().daemon().start(() -> drain(out));
-        return new Running(process, lines, pids);
+        List<String> later = Collections.synchronizedList(new ArrayList<>());
+        Thread.ofPlatform().daemon().start(() -> drain(out, later));
+        return new Running(process, lines, pids, later);
     }
 
     /** Reads the rest of the command's output so it never blocks on a full pipe; ends when the command does. */
-    private static void drain(BufferedReader out) {
+    private static void drain(BufferedReader out, List<String> into) {
         try {
-            while (out.readLine() != null) {
-                // Not needed by the assertions.
+            String line;
+            while ((line = out.readLine()) != null) {
+                into.add(line);
             }
         } catch (IOException e) {
             // The command was killed and its pipe closed: nothing more to read.
+        }
+    }
+
+    /**
+     * Why a command did not end: its output since it ran and its threads ({@code jcmd Thread.print}). One CI run
+     * (2026-12-05) waited out the 60 s after Ctrl-C that normally take a few, with nothing to tell why.
+     */
+    private static String whyStillRunning(Running running) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(running.process().pid()), "Thread.print").redirectErrorStream(true).start();
+        String threads = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(30, TimeUnit.SECONDS);
+        synchronized (running.later()) {
+            return "its output since it ran:\n" + String.join("\n", running.later()) + "\nits threads:\n" + threads;
         }
     }
 
@@ -84,7 +104,9 @@ class LocalStackCommandIT {
             // Ctrl-C: SIGINT to the command.
             new ProcessBuilder("kill", "-INT", String.valueOf(running.process().pid())).start().waitFor();
 
-            assertThat(running.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            boolean ended = running.process().waitFor(60, TimeUnit.SECONDS);
+            assertThat(ended).as("the command ended within 60 s of Ctrl-C; %s",
+                    ended ? "" : whyStillRunning(running)).isTrue();
             assertAllGone(running.servicePids());
         } finally {
             running.process().destroyForcibly();
