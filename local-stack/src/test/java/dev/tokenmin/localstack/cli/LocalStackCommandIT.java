@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,9 +35,16 @@ class LocalStackCommandIT {
     }
 
     private static Running startUp(Path workDir) throws IOException {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>();
+        if (sigintIgnored()) {
+            // As in a terminal, where Ctrl-C reaches the command: a shell's background job (a build started with
+            // `&`) ignores SIGINT, and every child inherits that, the JVM included (two CI runs started so on
+            // 2026-12-05 waited here for a Ctrl-C that could not arrive). GNU env puts the default back.
+            command.addAll(List.of("env", "--default-signal=INT"));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", BuildInfo.load().childClassPathArgument(), LocalStackCommand.class.getName(),
-                "up", "--work-dir", workDir.toString(), "--duration", "PT5M");
+                "up", "--work-dir", workDir.toString(), "--duration", "PT5M"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
@@ -55,6 +63,20 @@ class LocalStackCommandIT {
         List<String> later = Collections.synchronizedList(new ArrayList<>());
         Thread.ofPlatform().daemon().start(() -> drain(out, later));
         return new Running(process, lines, pids, later);
+    }
+
+    /** Whether this JVM started with SIGINT ignored, which the commands it starts inherit (Linux: /proc). */
+    private static boolean sigintIgnored() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseLong(line.substring("SigIgn:".length()).trim(), 16) & (1L << (2 - 1))) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Not Linux, or a format this does not know: start the command as it is.
+        }
+        return false;
     }
 
     /** Reads the rest of the command's output so it never blocks on a full pipe; ends when the command does. */
