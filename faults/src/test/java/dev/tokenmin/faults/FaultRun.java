@@ -174,8 +174,9 @@ final class FaultRun implements AutoCloseable {
     /**
      * How often the broker's transaction coordinator skipped the markers of this run's partitions because it found no
      * leader for them at that moment (Kafka logs that they are "likely deleted already"). Each skip leaves a finished
-     * transaction's records in those partitions without their marker: committed records that the next abort there
-     * drops (docs/faults.md). Read from the broker's log; -1 when it cannot be read.
+     * transaction's records in those partitions without their marker, and the next marker there decides them: an
+     * abort drops them even if they were committed (docs/faults.md). Read from the broker's log; -1 when it cannot be
+     * read.
      */
     long markerSkipsByBroker() {
         Path log = stack.kafka().home().resolve("broker.log");

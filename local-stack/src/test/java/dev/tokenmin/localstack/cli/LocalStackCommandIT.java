@@ -70,7 +70,8 @@ class LocalStackCommandIT {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
                 if (line.startsWith("SigIgn:")) {
-                    return (Long.parseLong(line.substring("SigIgn:".length()).trim(), 16) & (1L << (2 - 1))) != 0;
+                    long ignored = Long.parseLong(line.substring("SigIgn:".length()).trim(), 16);
+                    return (ignored & 1L << (2 - 1)) != 0; // bit n-1 stands for signal n; SIGINT is 2
                 }
             }
         } catch (IOException | NumberFormatException e) {
@@ -92,8 +93,8 @@ class LocalStackCommandIT {
     }
 
     /**
-     * Why a command did not end: its output since it ran and its threads ({@code jcmd Thread.print}). One CI run
-     * (2026-12-05) waited out the 60 s after Ctrl-C that normally take a few, with nothing to tell why.
+     * Why a command did not end: its output since it ran and its threads ({@code jcmd Thread.print}), which is how
+     * the ignored SIGINT above was found.
      */
     private static String whyStillRunning(Running running) throws IOException, InterruptedException {
         Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
