@@ -238,16 +238,11 @@ public final class StreamApp implements AutoCloseable {
         try {
             List<HangingTransactions.Hanging> hanging = hangingTransactions(config, kafka);
             for (HangingTransactions.Hanging h : hanging) {
-                if (h.committed()) {
-                    LOG.error("hanging transaction on {}: every read_committed reader stops there (this app's state "
-                            + "restore included); the broker lost the commit markers of a committed transaction, so "
-                            + "aborting it releases the readers but drops those committed records (docs/faults.md): {}",
-                            h, h.abortCommand(config.bootstrapServers()));
-                } else {
-                    LOG.error("hanging transaction on {}: every read_committed reader stops there (this app's state "
-                            + "restore included) until an operator checks it and aborts it: {}", h,
-                            h.abortCommand(config.bootstrapServers()));
-                }
+                LOG.error("hanging transaction on {}: every read_committed reader stops there (this app's state "
+                        + "restore included){}: {}", h, h.committed()
+                        ? "; the broker lost the commit markers of a committed transaction, so aborting it releases "
+                                + "the readers but drops those committed records (docs/faults.md)"
+                        : " until an operator checks it and aborts it", h.abortCommand(config.bootstrapServers()));
             }
             stallDiagnosis = hanging.isEmpty() ? "no hanging transaction on the app's topics"
                     : hanging.size() + " hanging transactions on the app's topics";

@@ -92,6 +92,7 @@ public final class HangingTransactions {
         admin.listTransactions().all().get().forEach(t -> byProducer.put(t.producerId(), t));
         List<Hanging> hanging = new ArrayList<>();
         short transactionVersion = -1; // looked up once, if a coordinator shows a completed commit
+        Map<String, Integer> coordinatorEpochs = new HashMap<>(); // one look per transactional id, not per partition
         for (Map.Entry<TopicPartition, ProducerState> e : open.entrySet()) {
             ProducerState p = e.getValue();
             TransactionListing listing = byProducer.get(p.producerId());
@@ -104,8 +105,12 @@ public final class HangingTransactions {
                 if (transactionVersion < 0) {
                     transactionVersion = transactionVersion(admin);
                 }
-                int epoch = admin.describeTransactions(List.of(listing.transactionalId())).all().get()
-                        .get(listing.transactionalId()).producerEpoch();
+                Integer epoch = coordinatorEpochs.get(listing.transactionalId());
+                if (epoch == null) {
+                    epoch = admin.describeTransactions(List.of(listing.transactionalId())).all().get()
+                            .get(listing.transactionalId()).producerEpoch();
+                    coordinatorEpochs.put(listing.transactionalId(), epoch);
+                }
                 committed = committedByItsCoordinator(listing.state(), epoch, p.producerEpoch(), transactionVersion);
                 if (committed) {
                     view = listing.transactionalId() + " committed this transaction (CompleteCommit at epoch " + epoch
