@@ -1,13 +1,11 @@
 package dev.tokenmin.benchmarks.load;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.query.GenericRecord;
 import dev.tokenmin.avro.Budget;
 import dev.tokenmin.avro.BudgetPeriod;
 import dev.tokenmin.avro.LadderStep;
 import dev.tokenmin.avro.LimitUnit;
 import dev.tokenmin.avro.ThrottleAction;
-import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
 import dev.tokenmin.clickhouse.sink.Sinks;
@@ -44,10 +42,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -168,7 +163,8 @@ final class EndToEndLoad implements Callable<Integer> {
                         agentOverrides.isEmpty() ? "defaults" : agentOverrides, partitions,
                         overrides.isEmpty() ? "defaults" : overrides, sinkBatchMs, stepSeconds);
                 if (warmupSeconds > 0) {
-                    background(rates.getFirst(), new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
+                    Pacer.start(emitter, rates.getFirst(), new AtomicBoolean(), Duration.ofSeconds(warmupSeconds))
+                            .join();
                     drain(Duration.ofMinutes(5));
                     System.out.printf("  (warm-up: %d s at %,d/s, not reported)%n", warmupSeconds, rates.getFirst());
                 }
@@ -241,7 +237,7 @@ final class EndToEndLoad implements Callable<Integer> {
         Map<String, Long> cpu0 = cpu.snapshot();
         StreamThreadTime threadTime = new StreamThreadTime(app.streams());
         long start = System.nanoTime();
-        Thread load = background(rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
+        Thread load = Pacer.start(emitter, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
         while (!load.join(Duration.ofSeconds(1))) {
             threadTime.sample();
         }
@@ -275,47 +271,18 @@ final class EndToEndLoad implements Callable<Integer> {
     }
 
     /**
-     * A thread emitting {@code rate} events/s for {@code duration} (or until {@code stop}), in 10 ms ticks, each
-     * tick catching up to where the schedule says the count should be, so a slow tick does not lower the rate.
-     */
-    private Thread background(int rate, AtomicBoolean stop, Duration duration) {
-        return Thread.ofPlatform().name("load-" + rate).start(() -> {
-            SplittableRandom random = new SplittableRandom(rate);
-            long start = System.nanoTime();
-            long end = start + duration.toNanos();
-            long emitted = 0;
-            List<UsageEvent> batch = new ArrayList<>();
-            while (!stop.get() && System.nanoTime() < end) {
-                long due = (System.nanoTime() - start) * rate / 1_000_000_000L;
-                batch.clear();
-                for (; emitted < due; emitted++) {
-                    batch.add(Events.event(random));
-                }
-                if (!batch.isEmpty()) {
-                    emitter.emitAll(batch);
-                }
-                try {
-                    Thread.sleep(10); // the tick: paces the offered rate
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        });
-    }
-
-    /**
      * {@code crossings} users with a 1 USD monthly hard budget, each crossed by one 1 USD event, 20 ms apart, while
      * background traffic runs at {@code rate}: from {@code emit()} to the BLOCK decision at the throttle view.
      */
     private void latency(StreamApp app, ThrottleView view, TopicNames topics, Map<String, Object> kafka,
                          SchemaRegistryClient registry, int rate, String probe) throws Exception {
-        String customer = "lat-" + probe;
+        Crossings crossings = new Crossings("lat-" + probe, this.crossings, view);
+        String customer = crossings.customer();
         List<Budget> budgets = new ArrayList<>();
-        for (int i = 0; i < crossings; i++) {
+        for (int i = 0; i < crossings.count(); i++) {
             budgets.add(Budget.newBuilder().setBudgetId("b-" + customer + "-" + i)
-                    .setScope("customer:" + customer + "/user:u" + i).setPeriod(BudgetPeriod.MONTH)
-                    .setLimitUnit(LimitUnit.NANO_USD).setLimit(1_000_000_000L).setHard(true)
+                    .setScope(crossings.scope(i)).setPeriod(BudgetPeriod.MONTH)
+                    .setLimitUnit(LimitUnit.NANO_USD).setLimit(Crossings.LIMIT_NANOS).setHard(true)
                     .setLadder(List.of(LadderStep.newBuilder().setThresholdPercent(100)
                             .setAction(ThrottleAction.BLOCK).build()))
                     .setUpdatedAt(Instant.now()).build());
@@ -324,15 +291,7 @@ final class EndToEndLoad implements Callable<Integer> {
                 ConfluentAvroSerde.of(Budget.class, registry, false))) {
             publisher.put(budgets);
         }
-        Map<String, Long> arrivedAt = new ConcurrentHashMap<>();
-        Map<String, Long> decidedAt = new ConcurrentHashMap<>();
-        view.addListener((scope, before, after) -> {
-            if (after != null && after.getAction() == ThrottleAction.BLOCK) {
-                arrivedAt.putIfAbsent(scope, System.nanoTime());
-                decidedAt.putIfAbsent(scope, after.getDecidedAt().toEpochMilli());
-            }
-        });
-        String last = "/v1/budgets/b-" + customer + "-" + (crossings - 1);
+        String last = "/v1/budgets/b-" + customer + "-" + (crossings.count() - 1);
         long waitUntil = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (http.send(HttpRequest.newBuilder(app.uri().resolve(last)).GET().build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode() != 200
@@ -343,76 +302,25 @@ final class EndToEndLoad implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         long counted0 = counted();
         long sent0 = emitter.metrics().sent();
-        Thread load = background(rate, stop, Duration.ofMinutes(10));
+        Thread load = Pacer.start(emitter, rate, stop, Duration.ofMinutes(10));
         Thread.sleep(5_000); // the background traffic settles before the first crossing
-        long[] emittedAt = new long[crossings];
-        long[] emittedAtMs = new long[crossings];
-        for (int i = 0; i < crossings; i++) {
-            emittedAt[i] = System.nanoTime();
-            emittedAtMs[i] = System.currentTimeMillis();
-            emitter.emit(UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(Instant.now())
-                    .setSource("gw-load").setCustomerId(customer).setUserId("u" + i).setFeature("chat")
-                    .setProvider("openai").setModel("gpt-4.1").setInputTokens(500_000).setOutputTokens(0).build());
-            Thread.sleep(20); // paces the crossings, so each latency is its own
-        }
+        crossings.emit(emitter);
         long lagAtLastCrossing = (emitter.metrics().sent() - sent0) - (counted() - counted0);
         stop.set(true);
         load.join();
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (arrivedAt.size() < crossings && System.nanoTime() < deadline) {
-            Thread.sleep(50); // waiting for the last decisions
-        }
+        int missing = crossings.awaitDecisions(Duration.ofMinutes(3));
         drain(Duration.ofMinutes(5));
-        Map<String, Long> pricedAt = pricedAt(customer);
-        Latencies latencies = new Latencies();
-        Latencies toDecision = new Latencies();
-        Latencies toPriced = new Latencies();
-        Latencies pricedToDecision = new Latencies();
-        Latencies toView = new Latencies();
-        int missing = 0;
-        for (int i = 0; i < crossings; i++) {
-            String scope = "customer:" + customer + "/user:u" + i;
-            Long at = arrivedAt.get(scope);
-            if (at == null) {
-                missing++;
-            } else {
-                latencies.record(at - emittedAt[i]);
-                // The app's decided_at is its wall clock when it decided: the split between the way in (agent,
-                // Kafka, pricing, the by-scope repartition) and the way out (commit, throttle topic, the view).
-                long decided = decidedAt.get(scope);
-                long in = Math.max(0, decided - emittedAtMs[i]) * 1_000_000;
-                toDecision.record(in);
-                toView.record(Math.max(0, at - emittedAt[i] - in));
-                // Its priced_at (the app's wall clock when the usage task priced it) splits the way in again:
-                // agent, Kafka and the usage task's read; then its commit, the by-scope topic and the enforcer.
-                Long priced = pricedAt.get("u" + i);
-                if (priced != null) {
-                    toPriced.record(Math.max(0, priced - emittedAtMs[i]) * 1_000_000);
-                    pricedToDecision.record(Math.max(0, decided - priced) * 1_000_000);
-                }
-            }
-        }
+        Latencies latencies = crossings.emitToView();
+        Crossings.Split split = crossings.split(crossings.pricedAt(clickHouse, "e2e"));
         System.out.printf("decision latency at %,d events/s background: %s over %d crossings (%d missing); stream "
-                + "lag when the last crossing was emitted: %,d events%n", rate, latencies.summary(), crossings,
+                + "lag when the last crossing was emitted: %,d events%n", rate, latencies.summary(), crossings.count(),
                 missing, lagAtLastCrossing);
-        System.out.printf("  emit() -> decided: %s%n    emit() -> priced: %s%n    priced -> decided: %s%n"
-                + "  decided -> at the view: %s%n", toDecision.summary(), toPriced.summary(),
-                pricedToDecision.summary(), toView.summary());
+        System.out.print(split.summary());
         long p99 = latencies.percentile(99);
         Results.record(String.format("event -> throttle decision at %,d events/s", rate), "p99 ≤ 500 ms",
                 String.format("p50 %s, p99 %s, p99.9 %s%s", Latencies.format(latencies.percentile(50)),
                         Latencies.format(p99), Latencies.format(latencies.percentile(99.9)),
                         missing == 0 ? "" : ", " + missing + " missing"), missing == 0 && p99 <= 500_000_000L);
-    }
-
-    /** When the app priced each of {@code customer}'s events (its {@code priced_at}), by user, from ClickHouse. */
-    private Map<String, Long> pricedAt(String customer) {
-        Map<String, Long> at = new HashMap<>();
-        for (GenericRecord r : clickHouse.queryAll("SELECT user_id, toUnixTimestamp64Milli(priced_at) AS at "
-                + "FROM e2e.usage_events WHERE customer_id = '" + customer + "'")) {
-            at.put(r.getString("user_id"), r.getLong("at"));
-        }
-        return at;
     }
 
     /** Resident memory of every process and the stream app's state on disk, at the end of the rate steps. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "load", mixinStandardHelpOptions = true,
         subcommands = {CeilingLoad.class, EmitLoad.class, SidecarLoad.class, StreamLoad.class, EndToEndLoad.class,
-                ClickHouseLoad.class, FloorLoad.class, PostgresLoad.class,
+                ClickHouseLoad.class, FloorLoad.class, DecisionFloorLoad.class, PostgresLoad.class,
                 SuiteLoad.class},
         description = "Runs a load harness against the real local stack and prints its figures.")
 public final class LoadMain implements Runnable {

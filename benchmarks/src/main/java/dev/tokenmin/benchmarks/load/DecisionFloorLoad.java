@@ -1,0 +1,291 @@
+package dev.tokenmin.benchmarks.load;
+
+import com.clickhouse.client.api.Client;
+import dev.tokenmin.avro.LimitUnit;
+import dev.tokenmin.avro.PricedUsage;
+import dev.tokenmin.avro.ThrottleAction;
+import dev.tokenmin.avro.ThrottleDecision;
+import dev.tokenmin.clickhouse.migration.MigrationRunner;
+import dev.tokenmin.clickhouse.migration.Migrations;
+import dev.tokenmin.clickhouse.sink.Sinks;
+import dev.tokenmin.ingest.emit.EmitterConfig;
+import dev.tokenmin.ingest.emit.UsageEmitter;
+import dev.tokenmin.ingest.throttle.ThrottleView;
+import dev.tokenmin.localstack.Folders;
+import dev.tokenmin.localstack.LocalStack;
+import dev.tokenmin.schemas.registry.SchemaRegistryClient;
+import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
+import dev.tokenmin.schemas.scope.ScopeKey;
+import dev.tokenmin.stream.config.StreamAppConfig;
+import dev.tokenmin.stream.config.TopicNames;
+import dev.tokenmin.stream.kafka.TopicAdmin;
+import dev.tokenmin.stream.pricing.PriceCatalog;
+import dev.tokenmin.stream.pricing.PricePublisher;
+import dev.tokenmin.stream.serde.StreamSerdes;
+import dev.tokenmin.stream.topology.MeteringCounters;
+import dev.tokenmin.stream.topology.MeteringTopology;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The design's floor for #10's decision latency: the whole live pipeline as {@code load e2e} runs it (the SDK at a
+ * fixed rate, Kafka, exactly-once Kafka Streams with the app's settings, the ClickHouse sinks, the agent's throttle
+ * view), but with the least topology a per-user budget needs in this architecture: validate, deduplicate, price, write
+ * the priced event (the app's own first stage), repartition by user (usage is keyed by event id), sum the user's spend
+ * in a logged, cached store, compare it with the user's limit and write a BLOCK decision when it crosses. No other
+ * scope, no windows, no spend topic, no anomaly detection, and the limits are a map built into the topology rather
+ * than budgets read from their topic. Not a tokenmin topology: a lower bound for the app's decision latency at a given
+ * rate on this machine, so that the target can be read against what these two cores allow the design at all.
+ */
+@Command(name = "decision-floor", mixinStandardHelpOptions = true,
+        description = "Decision latency of the least topology a per-user budget needs, end to end (a bound).")
+final class DecisionFloorLoad implements Callable<Integer> {
+
+    private static final String USER_SPEND_STORE = "decision-floor-user-spend";
+    /** The customer whose users cross their limits in the probe; the topology knows their limits. */
+    private static final String CROSSING_CUSTOMER = "lat-floor";
+
+    @Option(names = "--rate", defaultValue = "5000", description = "Background events/s (default: ${DEFAULT-VALUE}).")
+    private int rate;
+
+    @Option(names = "--step-seconds", defaultValue = "30",
+            description = "Seconds of the step that checks the rate is sustained (default: ${DEFAULT-VALUE}).")
+    private int stepSeconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "30",
+            description = "Seconds of load before the step, not reported (default: ${DEFAULT-VALUE}).")
+    private int warmupSeconds;
+
+    @Option(names = "--crossings", defaultValue = "300",
+            description = "Budgets crossed, 20 ms apart (default: ${DEFAULT-VALUE}).")
+    private int crossings;
+
+    @Option(names = "--partitions", defaultValue = "4",
+            description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
+    private int partitions;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A stream app setting, e.g. --set kafka.commit.interval.ms=200.")
+    private Map<String, String> overrides = new HashMap<>();
+
+    /** Events through the budget check (the topology's last step). */
+    private final AtomicLong checked = new AtomicLong();
+    private long pricedBefore;
+
+    /**
+     * Sums each user's cost and blocks the user when the sum reaches its limit: the least a per-user hard budget
+     * costs after the repartition. A user without a limit costs the lookup, as a user without a budget does in the app.
+     */
+    private static final class UserBudget implements Processor<String, PricedUsage, String, ThrottleDecision> {
+        private final Map<String, Long> limits;
+        private final AtomicLong checked;
+        private ProcessorContext<String, ThrottleDecision> context;
+        private KeyValueStore<String, Long> spent;
+
+        UserBudget(Map<String, Long> limits, AtomicLong checked) {
+            this.limits = limits;
+            this.checked = checked;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, ThrottleDecision> context) {
+            this.context = context;
+            this.spent = context.getStateStore(USER_SPEND_STORE);
+        }
+
+        @Override
+        public void process(Record<String, PricedUsage> record) {
+            String scope = record.key();
+            Long before = spent.get(scope);
+            long was = before == null ? 0 : before;
+            long now = was + record.value().getCost().getTotalNanos();
+            spent.put(scope, now);
+            Long limit = limits.get(scope);
+            if (limit != null && was < limit && now >= limit) {
+                Instant decidedAt = Instant.ofEpochMilli(System.currentTimeMillis());
+                context.forward(new Record<>(scope, ThrottleDecision.newBuilder().setScope(scope)
+                        .setAction(ThrottleAction.BLOCK).setReason("decision floor: limit reached").setSpent(now)
+                        .setLimit(limit).setLimitUnit(LimitUnit.NANO_USD).setDecidedAt(decidedAt).build(),
+                        record.timestamp()));
+            }
+            checked.incrementAndGet();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        pricedBefore = priced();
+        Path dir = Files.createTempDirectory("tokenmin-decision-floor");
+        try (LocalStack stack = Harness.startStack();
+             SchemaRegistryClient registry = new SchemaRegistryClient(
+                     SchemaRegistryConfig.of(stack.schemaRegistryUrl()));
+             Client clickHouse = new Client.Builder().addEndpoint(stack.clickHouseUrl()).setUsername("default")
+                     .setPassword("").build()) {
+            TopicNames topics = TopicNames.DEFAULT.withSuffix(".dfloor");
+            Map<String, Object> kafka = Map.of("bootstrap.servers", stack.kafkaBootstrapServers());
+            TopicAdmin.createMissing(kafka, topics, partitions);
+            PricePublisher.publish(PriceCatalog.bundled(), topics.prices(), kafka, stack.schemaRegistryUrl());
+            new MigrationRunner(clickHouse, MigrationRunner.Settings.of("dfloor")).migrate(Migrations.bundled());
+
+            Map<String, String> settings = new HashMap<>(Map.of(
+                    StreamAppConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),
+                    StreamAppConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl(),
+                    StreamAppConfig.STATE_DIR, dir.resolve("state").toString(), StreamAppConfig.HTTP_PORT, "0"));
+            settings.putAll(overrides);
+            StreamAppConfig config = StreamAppConfig.fromProperties(settings).withTopics(topics);
+            Properties props = config.streamsProperties();
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tokenmin-decision-floor");
+            Map<String, String> agentProps = Map.of(
+                    EmitterConfig.BOOTSTRAP_SERVERS, stack.kafkaBootstrapServers(),
+                    EmitterConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl(),
+                    EmitterConfig.TOPIC, topics.usage(), EmitterConfig.THROTTLE_TOPIC, topics.throttle(),
+                    EmitterConfig.SPOOL_DIR, dir.resolve("spool").toString());
+            EmitterConfig agent = EmitterConfig.fromProperties(agentProps);
+            CpuSplit cpu = new CpuSplit(stack.services());
+            try (KafkaStreams streams = new KafkaStreams(topology(config, StreamSerdes.withRegistry(registry), props),
+                    props);
+                 Sinks sinks = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
+                         topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("dfloor", "",
+                         "tokenmin-dfloor-sink", Sinks.Target.DEFAULT_MAX_ROWS, Sinks.Target.DEFAULT_MAX_AGE));
+                 UsageEmitter emitter = UsageEmitter.start(agent);
+                 ThrottleView view = ThrottleView.start(agent)) {
+                streams.start();
+                if (!awaitRunning(streams, Duration.ofMinutes(2)) || !view.awaitReady(Duration.ofMinutes(1))) {
+                    System.out.println("the floor's Kafka Streams or the throttle view did not start");
+                    return 1;
+                }
+                System.out.printf("decision floor: SDK -> Kafka (%d partitions) -> validate, dedup, price, priced "
+                        + "topic, by-user repartition, sum and limit check (exactly-once, %s) -> throttle view; "
+                        + "ClickHouse sinks on the same topics as end to end%n", partitions,
+                        overrides.isEmpty() ? "the app's settings" : overrides);
+                if (warmupSeconds > 0) {
+                    Pacer.start(emitter, rate, new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
+                    drain(emitter, sinks, Duration.ofMinutes(5));
+                    System.out.printf("  (warm-up: %d s at %,d/s, not reported)%n", warmupSeconds, rate);
+                }
+
+                long sent0 = emitter.metrics().sent();
+                long checked0 = checked.get();
+                long priced0 = priced();
+                long rows0 = sinks.usageRows();
+                Map<String, Long> cpu0 = cpu.snapshot();
+                StreamThreadTime threadTime = new StreamThreadTime(streams);
+                long start = System.nanoTime();
+                Thread load = Pacer.start(emitter, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
+                while (!load.join(Duration.ofSeconds(1))) {
+                    threadTime.sample();
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long sent = emitter.metrics().sent() - sent0;
+                long streamLag = sent - (checked.get() - checked0);
+                long sinkLag = (priced() - priced0) - (sinks.usageRows() - rows0);
+                boolean sustained = streamLag <= 2L * rate && sinkLag <= 5L * rate;
+                System.out.printf("  %,d/s offered for %d s: Kafka %,.0f/s, checked %,.0f/s; lag at the end: stream "
+                                + "%,d, sink %,d -> %s%n", rate, stepSeconds, sent / seconds,
+                        (checked.get() - checked0) / seconds, streamLag, sinkLag,
+                        sustained ? "sustained" : "NOT sustained");
+                System.out.print(cpu.since(cpu0, seconds, sent) + threadTime.summary());
+                drain(emitter, sinks, Duration.ofMinutes(5));
+
+                Crossings probe = new Crossings(CROSSING_CUSTOMER, crossings, view);
+                AtomicBoolean stop = new AtomicBoolean();
+                long sentBefore = emitter.metrics().sent();
+                long checkedBefore = checked.get();
+                Thread background = Pacer.start(emitter, rate, stop, Duration.ofMinutes(10));
+                Thread.sleep(5_000); // the background traffic settles before the first crossing
+                probe.emit(emitter);
+                long lag = (emitter.metrics().sent() - sentBefore) - (checked.get() - checkedBefore);
+                stop.set(true);
+                background.join();
+                int missing = probe.awaitDecisions(Duration.ofMinutes(3));
+                drain(emitter, sinks, Duration.ofMinutes(5));
+                Latencies latencies = probe.emitToView();
+                Crossings.Split split = probe.split(probe.pricedAt(clickHouse, "dfloor"));
+                System.out.printf("decision floor's latency at %,d events/s background: %s over %d crossings (%d "
+                        + "missing); stream lag when the last crossing was emitted: %,d events%n", rate,
+                        latencies.summary(), probe.count(), missing, lag);
+                System.out.print(split.summary());
+                Results.record(String.format("design floor: event -> throttle decision at %,d events/s (%s)", rate,
+                        sustained ? "sustained" : "not sustained"), "", String.format("p50 %s, p99 %s, p99.9 %s%s",
+                        Latencies.format(latencies.percentile(50)), Latencies.format(latencies.percentile(99)),
+                        Latencies.format(latencies.percentile(99.9)), missing == 0 ? "" : ", " + missing
+                                + " missing"), null);
+            }
+        } finally {
+            Folders.deleteQuietly(dir);
+        }
+        return 0;
+    }
+
+    private Topology topology(StreamAppConfig config, StreamSerdes serdes, Properties props) {
+        Map<String, Long> limits = new HashMap<>();
+        for (int i = 0; i < crossings; i++) {
+            limits.put(ScopeKey.user(CROSSING_CUSTOMER, Crossings.user(i)).toString(), Crossings.LIMIT_NANOS);
+        }
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SPEND_STORE),
+                Serdes.String(), Serdes.Long()).withCachingEnabled());
+        MeteringTopology.priced(builder, config, serdes)
+                .selectKey((k, p) -> ScopeKey.user(p.getEvent().getCustomerId(), p.getEvent().getUserId()).toString(),
+                        Named.as("decision-floor-user-key"))
+                .repartition(Repartitioned.with(Serdes.String(), serdes.priced()).withName("decision-floor-by-user"))
+                .process(() -> new UserBudget(limits, checked), Named.as("decision-floor-budget"), USER_SPEND_STORE)
+                .to(config.topics().throttle(), Produced.with(Serdes.String(), serdes.decision())
+                        .withName("decision-floor-throttle"));
+        return builder.build();
+    }
+
+    private static boolean awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || !streams.state().isRunningOrRebalancing()) {
+                return false;
+            }
+            Thread.sleep(50); // polling the client's state
+        }
+        return true;
+    }
+
+    /** Events priced in this JVM (the suite runs other harnesses that price before this one). */
+    private static long priced() {
+        return MeteringCounters.PRICED.get() + MeteringCounters.UNPRICED.get();
+    }
+
+    /** Waits until Kafka has every spooled event, the budget check has seen it and ClickHouse has stored it. */
+    private void drain(UsageEmitter emitter, Sinks sinks, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long sent = emitter.metrics().sent();
+            if (sent >= emitter.metrics().spooled() && checked.get() >= sent
+                    && sinks.usageRows() >= priced() - pricedBefore) {
+                return;
+            }
+            Thread.sleep(100); // polling the pipeline's counters
+        }
+    }
+}
