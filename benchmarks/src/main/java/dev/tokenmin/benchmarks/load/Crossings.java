@@ -4,7 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.query.GenericRecord;
 import dev.tokenmin.avro.ThrottleAction;
 import dev.tokenmin.avro.UsageEvent;
-import dev.tokenmin.ingest.emit.UsageEmitter;
 import dev.tokenmin.ingest.throttle.ThrottleView;
 
 import java.time.Duration;
@@ -13,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The decision latency probe: {@code count} users of one customer, each crossed by one event of exactly 1 USD
@@ -65,12 +65,12 @@ final class Crossings {
         return "customer:" + customer + "/user:" + user(i);
     }
 
-    /** Emits the crossings, 20 ms apart. */
-    void emit(UsageEmitter emitter) throws InterruptedException {
+    /** Hands the crossings to {@code emit} (the SDK's, as a rule), 20 ms apart. */
+    void emit(Consumer<UsageEvent> emit) throws InterruptedException {
         for (int i = 0; i < count; i++) {
             emittedAt[i] = System.nanoTime();
             emittedAtMillis[i] = System.currentTimeMillis();
-            emitter.emit(UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(Instant.now())
+            emit.accept(UsageEvent.newBuilder().setEventId(UUID.randomUUID()).setOccurredAt(Instant.now())
                     .setSource("gw-load").setCustomerId(customer).setUserId(user(i)).setFeature("chat")
                     .setProvider("openai").setModel("gpt-4.1").setInputTokens(500_000).setOutputTokens(0).build());
             Thread.sleep(20); // paces the crossings, so each latency is its own

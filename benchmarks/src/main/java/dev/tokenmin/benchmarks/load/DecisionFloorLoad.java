@@ -5,6 +5,7 @@ import dev.tokenmin.avro.LimitUnit;
 import dev.tokenmin.avro.PricedUsage;
 import dev.tokenmin.avro.ThrottleAction;
 import dev.tokenmin.avro.ThrottleDecision;
+import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
 import dev.tokenmin.clickhouse.sink.Sinks;
@@ -15,6 +16,7 @@ import dev.tokenmin.localstack.Folders;
 import dev.tokenmin.localstack.LocalStack;
 import dev.tokenmin.schemas.registry.SchemaRegistryClient;
 import dev.tokenmin.schemas.registry.SchemaRegistryConfig;
+import dev.tokenmin.schemas.serde.ConfluentAvroSerde;
 import dev.tokenmin.schemas.scope.ScopeKey;
 import dev.tokenmin.stream.config.StreamAppConfig;
 import dev.tokenmin.stream.config.TopicNames;
@@ -24,12 +26,18 @@ import dev.tokenmin.stream.pricing.PricePublisher;
 import dev.tokenmin.stream.serde.StreamSerdes;
 import dev.tokenmin.stream.topology.MeteringCounters;
 import dev.tokenmin.stream.topology.MeteringTopology;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -41,11 +49,13 @@ import org.apache.kafka.streams.state.Stores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -61,6 +71,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * scope, no windows, no spend topic, no anomaly detection, and the limits are a map built into the topology rather
  * than budgets read from their topic. Not a tokenmin topology: a lower bound for the app's decision latency at a given
  * rate on this machine, so that the target can be read against what these two cores allow the design at all.
+ * {@code --partitioned-by-customer} measures the one-hop alternative instead: usage partitioned by customer at the
+ * source (still keyed by event id), so a user's events are all in the task that prices them and the limit is checked
+ * there, with no repartition.
  */
 @Command(name = "decision-floor", mixinStandardHelpOptions = true,
         description = "Decision latency of the least topology a per-user budget needs, end to end (a bound).")
@@ -89,9 +102,121 @@ final class DecisionFloorLoad implements Callable<Integer> {
             description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
     private int partitions;
 
+    @Option(names = "--partitioned-by-customer", description = "One hop: usage produced to the partition of its "
+            + "customer (still keyed by event id, by an idempotent producer instead of the SDK), so the limit is "
+            + "checked in the task that prices the event, without the repartition.")
+    private boolean byCustomer;
+
+    @Option(names = "--direct", description = "Two hops as by default, but produced by the same idempotent producer "
+            + "as --partitioned-by-customer instead of the SDK (partitioned by event id), to compare the two alone.")
+    private boolean direct;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "A stream app setting, e.g. --set kafka.commit.interval.ms=200.")
     private Map<String, String> overrides = new HashMap<>();
+
+    /** Where the load goes: the SDK, or a plain producer ({@code --direct}, {@code --partitioned-by-customer}). */
+    private interface Traffic extends AutoCloseable {
+        void emitAll(List<UsageEvent> events);
+
+        void emit(UsageEvent event);
+
+        /** Events Kafka has acknowledged. */
+        long sent();
+
+        /** Events handed over and not yet acknowledged. */
+        long pending();
+
+        @Override
+        void close();
+    }
+
+    /** The SDK, as gateways emit: durable spool, keyed by event id. */
+    private record SdkTraffic(UsageEmitter emitter) implements Traffic {
+        @Override
+        public void emitAll(List<UsageEvent> events) {
+            emitter.emitAll(events);
+        }
+
+        @Override
+        public void emit(UsageEvent event) {
+            emitter.emit(event);
+        }
+
+        @Override
+        public long sent() {
+            return emitter.metrics().sent();
+        }
+
+        @Override
+        public long pending() {
+            return emitter.metrics().spooled() - emitter.metrics().sent();
+        }
+
+        @Override
+        public void close() {
+            emitter.close();
+        }
+    }
+
+    /**
+     * An idempotent producer with the SDK's linger (5 ms) and no spool, keyed by event id as the app requires (so a
+     * duplicate meets its first copy); with {@code byCustomer} it sends each event to its customer's partition, as a
+     * one-hop design's agent would, else to its key's as the SDK does. A send that fails is counted and reported,
+     * never retried here.
+     */
+    private static final class DirectTraffic implements Traffic {
+        private final KafkaProducer<String, UsageEvent> producer;
+        private final String topic;
+        private final int partitions;
+        private final boolean byCustomer;
+        private final AtomicLong handed = new AtomicLong();
+        private final AtomicLong acknowledged = new AtomicLong();
+        private final AtomicLong failed = new AtomicLong();
+
+        DirectTraffic(String bootstrap, SchemaRegistryClient registry, String topic, int partitions,
+                      boolean byCustomer) {
+            this.topic = topic;
+            this.partitions = partitions;
+            this.byCustomer = byCustomer;
+            this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(),
+                    ConfluentAvroSerde.of(UsageEvent.class, registry, true).serializer());
+        }
+
+        @Override
+        public void emitAll(List<UsageEvent> events) {
+            events.forEach(this::emit);
+        }
+
+        @Override
+        public void emit(UsageEvent event) {
+            handed.incrementAndGet();
+            Integer partition = byCustomer ? Utils.toPositive(Utils.murmur2(
+                    event.getCustomerId().getBytes(StandardCharsets.UTF_8))) % partitions : null;
+            producer.send(new ProducerRecord<>(topic, partition, event.getEventId().toString(), event), (metadata, e) ->
+                    (e == null ? acknowledged : failed).incrementAndGet());
+        }
+
+        @Override
+        public long sent() {
+            return acknowledged.get();
+        }
+
+        @Override
+        public long pending() {
+            return handed.get() - acknowledged.get() - failed.get();
+        }
+
+        @Override
+        public void close() {
+            producer.close();
+            if (failed.get() > 0) {
+                System.out.printf("  %,d sends failed%n", failed.get());
+            }
+        }
+    }
 
     /** Events through the budget check (the topology's last step). */
     private final AtomicLong checked = new AtomicLong();
@@ -120,7 +245,8 @@ final class DecisionFloorLoad implements Callable<Integer> {
 
         @Override
         public void process(Record<String, PricedUsage> record) {
-            String scope = record.key();
+            UsageEvent e = record.value().getEvent();
+            String scope = ScopeKey.user(e.getCustomerId(), e.getUserId()).toString();
             Long before = spent.get(scope);
             long was = before == null ? 0 : before;
             long now = was + record.value().getCost().getTotalNanos();
@@ -172,36 +298,38 @@ final class DecisionFloorLoad implements Callable<Integer> {
                  Sinks sinks = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
                          topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("dfloor", "",
                          "tokenmin-dfloor-sink", Sinks.Target.DEFAULT_MAX_ROWS, Sinks.Target.DEFAULT_MAX_AGE));
-                 UsageEmitter emitter = UsageEmitter.start(agent);
+                 Traffic traffic = byCustomer || direct ? new DirectTraffic(stack.kafkaBootstrapServers(), registry,
+                         topics.usage(), partitions, byCustomer) : new SdkTraffic(UsageEmitter.start(agent));
                  ThrottleView view = ThrottleView.start(agent)) {
                 streams.start();
                 if (!awaitRunning(streams, Duration.ofMinutes(2)) || !view.awaitReady(Duration.ofMinutes(1))) {
                     System.out.println("the floor's Kafka Streams or the throttle view did not start");
                     return 1;
                 }
-                System.out.printf("decision floor: SDK -> Kafka (%d partitions) -> validate, dedup, price, priced "
-                        + "topic, by-user repartition, sum and limit check (exactly-once, %s) -> throttle view; "
-                        + "ClickHouse sinks on the same topics as end to end%n", partitions,
+                System.out.printf("decision floor: %s -> Kafka (%d partitions) -> validate, dedup, price, priced "
+                        + "topic, %ssum and limit check (exactly-once, %s) -> throttle view; ClickHouse sinks on the "
+                        + "same topics as end to end%n", source(), partitions,
+                        byCustomer ? "" : "by-user repartition, ",
                         overrides.isEmpty() ? "the app's settings" : overrides);
                 if (warmupSeconds > 0) {
-                    Pacer.start(emitter, rate, new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
-                    drain(emitter, sinks, Duration.ofMinutes(5));
+                    Pacer.start(traffic::emitAll, rate, new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
+                    drain(traffic, sinks, Duration.ofMinutes(5));
                     System.out.printf("  (warm-up: %d s at %,d/s, not reported)%n", warmupSeconds, rate);
                 }
 
-                long sent0 = emitter.metrics().sent();
+                long sent0 = traffic.sent();
                 long checked0 = checked.get();
                 long priced0 = priced();
                 long rows0 = sinks.usageRows();
                 Map<String, Long> cpu0 = cpu.snapshot();
                 StreamThreadTime threadTime = new StreamThreadTime(streams);
                 long start = System.nanoTime();
-                Thread load = Pacer.start(emitter, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
+                Thread load = Pacer.start(traffic::emitAll, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
                 while (!load.join(Duration.ofSeconds(1))) {
                     threadTime.sample();
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                long sent = emitter.metrics().sent() - sent0;
+                long sent = traffic.sent() - sent0;
                 long streamLag = sent - (checked.get() - checked0);
                 long sinkLag = (priced() - priced0) - (sinks.usageRows() - rows0);
                 boolean sustained = streamLag <= 2L * rate && sinkLag <= 5L * rate;
@@ -210,28 +338,29 @@ final class DecisionFloorLoad implements Callable<Integer> {
                         (checked.get() - checked0) / seconds, streamLag, sinkLag,
                         sustained ? "sustained" : "NOT sustained");
                 System.out.print(cpu.since(cpu0, seconds, sent) + threadTime.summary());
-                drain(emitter, sinks, Duration.ofMinutes(5));
+                drain(traffic, sinks, Duration.ofMinutes(5));
 
                 Crossings probe = new Crossings(CROSSING_CUSTOMER, crossings, view);
                 AtomicBoolean stop = new AtomicBoolean();
-                long sentBefore = emitter.metrics().sent();
+                long sentBefore = traffic.sent();
                 long checkedBefore = checked.get();
-                Thread background = Pacer.start(emitter, rate, stop, Duration.ofMinutes(10));
+                Thread background = Pacer.start(traffic::emitAll, rate, stop, Duration.ofMinutes(10));
                 Thread.sleep(5_000); // the background traffic settles before the first crossing
-                probe.emit(emitter);
-                long lag = (emitter.metrics().sent() - sentBefore) - (checked.get() - checkedBefore);
+                probe.emit(traffic::emit);
+                long lag = (traffic.sent() - sentBefore) - (checked.get() - checkedBefore);
                 stop.set(true);
                 background.join();
                 int missing = probe.awaitDecisions(Duration.ofMinutes(3));
-                drain(emitter, sinks, Duration.ofMinutes(5));
+                drain(traffic, sinks, Duration.ofMinutes(5));
                 Latencies latencies = probe.emitToView();
                 Crossings.Split split = probe.split(probe.pricedAt(clickHouse, "dfloor"));
                 System.out.printf("decision floor's latency at %,d events/s background: %s over %d crossings (%d "
                         + "missing); stream lag when the last crossing was emitted: %,d events%n", rate,
                         latencies.summary(), probe.count(), missing, lag);
                 System.out.print(split.summary());
-                Results.record(String.format("design floor: event -> throttle decision at %,d events/s (%s)", rate,
-                        sustained ? "sustained" : "not sustained"), "", String.format("p50 %s, p99 %s, p99.9 %s%s",
+                String what = String.format("design floor: event -> throttle decision at %,d events/s (%s, %s, %s)",
+                        rate, source(), byCustomer ? "one hop" : "two hops", sustained ? "sustained" : "not sustained");
+                Results.record(what, "", String.format("p50 %s, p99 %s, p99.9 %s%s",
                         Latencies.format(latencies.percentile(50)), Latencies.format(latencies.percentile(99)),
                         Latencies.format(latencies.percentile(99.9)), missing == 0 ? "" : ", " + missing
                                 + " missing"), null);
@@ -242,6 +371,10 @@ final class DecisionFloorLoad implements Callable<Integer> {
         return 0;
     }
 
+    private String source() {
+        return byCustomer ? "a producer partitioning by customer" : direct ? "a producer" : "SDK";
+    }
+
     private Topology topology(StreamAppConfig config, StreamSerdes serdes, Properties props) {
         Map<String, Long> limits = new HashMap<>();
         for (int i = 0; i < crossings; i++) {
@@ -250,11 +383,15 @@ final class DecisionFloorLoad implements Callable<Integer> {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SPEND_STORE),
                 Serdes.String(), Serdes.Long()).withCachingEnabled());
-        MeteringTopology.priced(builder, config, serdes)
-                .selectKey((k, p) -> ScopeKey.user(p.getEvent().getCustomerId(), p.getEvent().getUserId()).toString(),
-                        Named.as("decision-floor-user-key"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.priced()).withName("decision-floor-by-user"))
-                .process(() -> new UserBudget(limits, checked), Named.as("decision-floor-budget"), USER_SPEND_STORE)
+        KStream<String, PricedUsage> priced = MeteringTopology.priced(builder, config, serdes);
+        if (!byCustomer) {
+            // Usage partitioned by event id: a user's events are in every partition; they meet after a repartition.
+            priced = priced.selectKey((k, p) -> ScopeKey.user(p.getEvent().getCustomerId(), p.getEvent().getUserId())
+                            .toString(), Named.as("decision-floor-user-key"))
+                    .repartition(Repartitioned.with(Serdes.String(), serdes.priced())
+                            .withName("decision-floor-by-user"));
+        }
+        priced.process(() -> new UserBudget(limits, checked), Named.as("decision-floor-budget"), USER_SPEND_STORE)
                 .to(config.topics().throttle(), Produced.with(Serdes.String(), serdes.decision())
                         .withName("decision-floor-throttle"));
         return builder.build();
@@ -277,11 +414,11 @@ final class DecisionFloorLoad implements Callable<Integer> {
     }
 
     /** Waits until Kafka has every spooled event, the budget check has seen it and ClickHouse has stored it. */
-    private void drain(UsageEmitter emitter, Sinks sinks, Duration timeout) throws InterruptedException {
+    private void drain(Traffic traffic, Sinks sinks, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            long sent = emitter.metrics().sent();
-            if (sent >= emitter.metrics().spooled() && checked.get() >= sent
+            long sent = traffic.sent();
+            if (traffic.pending() == 0 && checked.get() >= sent
                     && sinks.usageRows() >= priced() - pricedBefore) {
                 return;
             }

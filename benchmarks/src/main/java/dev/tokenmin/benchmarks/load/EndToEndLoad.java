@@ -163,8 +163,8 @@ final class EndToEndLoad implements Callable<Integer> {
                         agentOverrides.isEmpty() ? "defaults" : agentOverrides, partitions,
                         overrides.isEmpty() ? "defaults" : overrides, sinkBatchMs, stepSeconds);
                 if (warmupSeconds > 0) {
-                    Pacer.start(emitter, rates.getFirst(), new AtomicBoolean(), Duration.ofSeconds(warmupSeconds))
-                            .join();
+                    Pacer.start(emitter::emitAll, rates.getFirst(), new AtomicBoolean(),
+                            Duration.ofSeconds(warmupSeconds)).join();
                     drain(Duration.ofMinutes(5));
                     System.out.printf("  (warm-up: %d s at %,d/s, not reported)%n", warmupSeconds, rates.getFirst());
                 }
@@ -237,7 +237,7 @@ final class EndToEndLoad implements Callable<Integer> {
         Map<String, Long> cpu0 = cpu.snapshot();
         StreamThreadTime threadTime = new StreamThreadTime(app.streams());
         long start = System.nanoTime();
-        Thread load = Pacer.start(emitter, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
+        Thread load = Pacer.start(emitter::emitAll, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
         while (!load.join(Duration.ofSeconds(1))) {
             threadTime.sample();
         }
@@ -302,9 +302,9 @@ final class EndToEndLoad implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         long counted0 = counted();
         long sent0 = emitter.metrics().sent();
-        Thread load = Pacer.start(emitter, rate, stop, Duration.ofMinutes(10));
+        Thread load = Pacer.start(emitter::emitAll, rate, stop, Duration.ofMinutes(10));
         Thread.sleep(5_000); // the background traffic settles before the first crossing
-        crossings.emit(emitter);
+        crossings.emit(emitter::emit);
         long lagAtLastCrossing = (emitter.metrics().sent() - sent0) - (counted() - counted0);
         stop.set(true);
         load.join();

@@ -1,26 +1,27 @@
 package dev.tokenmin.benchmarks.load;
 
 import dev.tokenmin.avro.UsageEvent;
-import dev.tokenmin.ingest.emit.UsageEmitter;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
-/** Background traffic through the SDK at a fixed rate, for the harnesses that run the pipeline live. */
+/** Background traffic at a fixed rate (through the SDK, as a rule), for the harnesses that run the pipeline live. */
 final class Pacer {
 
     private Pacer() {
     }
 
     /**
-     * A thread emitting {@code rate} events/s ({@link Events#event}) for {@code duration} (or until {@code stop}), in
+     * A thread handing {@code rate} events/s ({@link Events#event}) to {@code emitAll} for {@code duration} (or until
+     * {@code stop}), in
      * 10 ms ticks, each tick catching up to where the schedule says the count should be, so a slow tick does not lower
      * the rate.
      */
-    static Thread start(UsageEmitter emitter, int rate, AtomicBoolean stop, Duration duration) {
+    static Thread start(Consumer<List<UsageEvent>> emitAll, int rate, AtomicBoolean stop, Duration duration) {
         return Thread.ofPlatform().name("load-" + rate).start(() -> {
             SplittableRandom random = new SplittableRandom(rate);
             long start = System.nanoTime();
@@ -34,7 +35,7 @@ final class Pacer {
                     batch.add(Events.event(random));
                 }
                 if (!batch.isEmpty()) {
-                    emitter.emitAll(batch);
+                    emitAll.accept(batch);
                 }
                 try {
                     Thread.sleep(10); // the tick: paces the offered rate
