@@ -5,11 +5,14 @@ import com.clickhouse.client.api.query.GenericRecord;
 import dev.tokenmin.avro.ThrottleAction;
 import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.ingest.throttle.ThrottleView;
+import dev.tokenmin.schemas.scope.ScopeKey;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -38,9 +41,12 @@ final class Crossings {
         this.count = count;
         this.emittedAt = new long[count];
         this.emittedAtMillis = new long[count];
-        String prefix = "customer:" + customer + "/user:";
+        Set<String> scopes = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            scopes.add(scope(i));
+        }
         view.addListener((scope, before, after) -> {
-            if (scope.startsWith(prefix) && after != null && after.getAction() == ThrottleAction.BLOCK) {
+            if (scopes.contains(scope) && after != null && after.getAction() == ThrottleAction.BLOCK) {
                 arrivedAt.putIfAbsent(scope, System.nanoTime());
                 decidedAt.putIfAbsent(scope, after.getDecidedAt().toEpochMilli());
             }
@@ -62,7 +68,12 @@ final class Crossings {
 
     /** The scope key of crossing {@code i}, as the throttle topic keys its decision. */
     String scope(int i) {
-        return "customer:" + customer + "/user:" + user(i);
+        return scope(customer, i);
+    }
+
+    /** The scope key of {@code customer}'s crossing {@code i}. */
+    static String scope(String customer, int i) {
+        return ScopeKey.user(customer, user(i)).toString();
     }
 
     /** Hands the crossings to {@code emit} (the SDK's, as a rule), 20 ms apart. */

@@ -378,7 +378,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
     private Topology topology(StreamAppConfig config, StreamSerdes serdes, Properties props) {
         Map<String, Long> limits = new HashMap<>();
         for (int i = 0; i < crossings; i++) {
-            limits.put(ScopeKey.user(CROSSING_CUSTOMER, Crossings.user(i)).toString(), Crossings.LIMIT_NANOS);
+            limits.put(Crossings.scope(CROSSING_CUSTOMER, i), Crossings.LIMIT_NANOS);
         }
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SPEND_STORE),
