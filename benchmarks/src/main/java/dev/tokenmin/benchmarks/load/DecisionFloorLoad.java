@@ -9,6 +9,7 @@ import dev.tokenmin.avro.UsageEvent;
 import dev.tokenmin.clickhouse.migration.MigrationRunner;
 import dev.tokenmin.clickhouse.migration.Migrations;
 import dev.tokenmin.clickhouse.sink.Sinks;
+import dev.tokenmin.ingest.emit.Emission;
 import dev.tokenmin.ingest.emit.EmitterConfig;
 import dev.tokenmin.ingest.emit.UsageEmitter;
 import dev.tokenmin.ingest.throttle.ThrottleView;
@@ -127,15 +128,82 @@ final class DecisionFloorLoad implements Callable<Integer> {
         /** Events handed over and not yet acknowledged. */
         long pending();
 
+        /** From now on, times each background event from its hand-over until Kafka (and the spool) has it. */
+        void startTiming();
+
+        /** What {@link #startTiming} timed, one line per leg. */
+        String timingSummary();
+
         @Override
         void close();
     }
 
+    /** Hand-over to Kafka's acknowledgement (and to the spool's fsync), recorded on the clients' own threads. */
+    private static final class HandOverTimes {
+        private volatile Latencies durable = new Latencies();
+        private volatile Latencies acknowledged = new Latencies();
+        private volatile boolean on;
+
+        void start() {
+            durable = new Latencies();
+            acknowledged = new Latencies();
+            on = true;
+        }
+
+        boolean on() {
+            return on;
+        }
+
+        void durableSince(long handedAt) {
+            record(durable, handedAt);
+        }
+
+        void acknowledgedSince(long handedAt) {
+            record(acknowledged, handedAt);
+        }
+
+        private static void record(Latencies latencies, long handedAt) {
+            long took = System.nanoTime() - handedAt;
+            synchronized (latencies) {
+                latencies.record(took);
+            }
+        }
+
+        String summary(String source, boolean spooled) {
+            StringBuilder out = new StringBuilder();
+            if (spooled) {
+                synchronized (durable) {
+                    out.append(String.format("  background events, %s -> on disk (fsynced): %s%n", source,
+                            durable.summary()));
+                }
+            }
+            synchronized (acknowledged) {
+                out.append(String.format("  background events, %s -> Kafka acknowledged: %s%n", source,
+                        acknowledged.summary()));
+            }
+            return out.toString();
+        }
+    }
+
     /** The SDK, as gateways emit: durable spool, keyed by event id. */
-    private record SdkTraffic(UsageEmitter emitter) implements Traffic {
+    private static final class SdkTraffic implements Traffic {
+        private final UsageEmitter emitter;
+        private final HandOverTimes times = new HandOverTimes();
+
+        SdkTraffic(UsageEmitter emitter) {
+            this.emitter = emitter;
+        }
+
         @Override
         public void emitAll(List<UsageEvent> events) {
-            emitter.emitAll(events);
+            long handedAt = System.nanoTime();
+            List<Emission> emissions = emitter.emitAll(events);
+            if (times.on()) {
+                for (Emission emission : emissions) {
+                    emission.durable().thenRun(() -> times.durableSince(handedAt));
+                    emission.acknowledged().thenRun(() -> times.acknowledgedSince(handedAt));
+                }
+            }
         }
 
         @Override
@@ -151,6 +219,16 @@ final class DecisionFloorLoad implements Callable<Integer> {
         @Override
         public long pending() {
             return emitter.metrics().spooled() - emitter.metrics().sent();
+        }
+
+        @Override
+        public void startTiming() {
+            times.start();
+        }
+
+        @Override
+        public String timingSummary() {
+            return times.summary("emitAll()", true);
         }
 
         @Override
@@ -173,6 +251,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
         private final AtomicLong handed = new AtomicLong();
         private final AtomicLong acknowledged = new AtomicLong();
         private final AtomicLong failed = new AtomicLong();
+        private final HandOverTimes times = new HandOverTimes();
 
         DirectTraffic(String bootstrap, SchemaRegistryClient registry, String topic, int partitions,
                       boolean byCustomer) {
@@ -195,8 +274,24 @@ final class DecisionFloorLoad implements Callable<Integer> {
             handed.incrementAndGet();
             Integer partition = byCustomer ? Utils.toPositive(Utils.murmur2(
                     event.getCustomerId().getBytes(StandardCharsets.UTF_8))) % partitions : null;
-            producer.send(new ProducerRecord<>(topic, partition, event.getEventId().toString(), event), (metadata, e) ->
-                    (e == null ? acknowledged : failed).incrementAndGet());
+            long handedAt = System.nanoTime();
+            boolean timed = times.on();
+            producer.send(new ProducerRecord<>(topic, partition, event.getEventId().toString(), event), (metadata, e) -> {
+                (e == null ? acknowledged : failed).incrementAndGet();
+                if (e == null && timed) {
+                    times.acknowledgedSince(handedAt);
+                }
+            });
+        }
+
+        @Override
+        public void startTiming() {
+            times.start();
+        }
+
+        @Override
+        public String timingSummary() {
+            return times.summary("send()", false);
         }
 
         @Override
@@ -323,6 +418,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
                 long rows0 = sinks.usageRows();
                 Map<String, Long> cpu0 = cpu.snapshot();
                 StreamThreadTime threadTime = new StreamThreadTime(streams);
+                traffic.startTiming();
                 long start = System.nanoTime();
                 Thread load = Pacer.start(traffic::emitAll, rate, new AtomicBoolean(), Duration.ofSeconds(stepSeconds));
                 while (!load.join(Duration.ofSeconds(1))) {
@@ -339,6 +435,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
                         sustained ? "sustained" : "NOT sustained");
                 System.out.print(cpu.since(cpu0, seconds, sent) + threadTime.summary());
                 drain(traffic, sinks, Duration.ofMinutes(5));
+                System.out.print(traffic.timingSummary());
 
                 Crossings probe = new Crossings(CROSSING_CUSTOMER, crossings, view);
                 AtomicBoolean stop = new AtomicBoolean();
