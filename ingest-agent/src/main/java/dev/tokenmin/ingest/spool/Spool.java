@@ -73,12 +73,19 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** How a segment's written bytes reach the disk: {@code FileChannel.force}; a test may stall it. */
+    @FunctionalInterface
+    interface Fsync {
+        void force(FileChannel channel) throws IOException;
+    }
+
     /** An event accepted into the spool, waiting for the writer; its place in the spool is fixed at append. */
     private record Frame(long seq, long offset, byte[] payload, long appendedAt, CompletableFuture<Void> durable) {
     }
 
     private final SpoolConfig config;
     private final SpoolMetrics metrics;
+    private final Fsync fsync;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     /** Bytes accepted and not yet acknowledged, written or still queued: what the size limit counts. */
     private final AtomicLong totalBytes = new AtomicLong();
@@ -86,7 +93,12 @@ public final class Spool implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
     private final Condition work = lock.newCondition();
+    private final Condition syncWork = lock.newCondition();
     private List<Frame> queue = new ArrayList<>();
+    /** Frames written (visible to the cursor) and waiting for their fsync, in write order; taken by the syncer. */
+    private List<Frame> unsynced = new ArrayList<>();
+    /** Set once the writer thread has stopped: the syncer forces what is left and stops too. */
+    private boolean writerDone;
     private long logicalSeq;
     private long logicalEnd;
     private Segment idleRollRequest;
@@ -94,6 +106,12 @@ public final class Spool implements AutoCloseable {
     /** The segment the writer appends to; only the writer thread changes it once the spool is open. */
     private volatile Segment active;
     private final Thread writer;
+    private final Thread syncer;
+    /**
+     * Held while a segment's channel is forced, and while the writer seals and closes one; so the syncer never forces a
+     * closed channel, and a closed channel was always forced first.
+     */
+    private final Object channels = new Object();
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer stamp = ByteBuffer.allocate(8);
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(1 << 20);
@@ -101,16 +119,23 @@ public final class Spool implements AutoCloseable {
     /** How many frames of the writer's current batch are written; a retry goes on from there. Writer thread only. */
     private int written;
 
-    private Spool(SpoolConfig config, SpoolMetrics metrics) {
+    private Spool(SpoolConfig config, SpoolMetrics metrics, Fsync fsync) {
         this.config = config;
         this.metrics = metrics;
+        this.fsync = fsync;
         metrics.sources(totalBytes::get, this::oldestPendingAgeMillis);
         this.writer = Thread.ofPlatform().daemon().name("spool-writer").unstarted(this::writeLoop);
+        this.syncer = Thread.ofPlatform().daemon().name("spool-sync").unstarted(this::syncLoop);
     }
 
     /** Opens the spool in {@code config.directory()}, recovering what a previous process left there. */
     public static Spool open(SpoolConfig config, SpoolMetrics metrics) {
-        Spool spool = new Spool(config, metrics);
+        return open(config, metrics, channel -> channel.force(false));
+    }
+
+    /** The same, reaching the disk through {@code fsync}: a test's way to make an fsync slow. */
+    static Spool open(SpoolConfig config, SpoolMetrics metrics, Fsync fsync) {
+        Spool spool = new Spool(config, metrics, fsync);
         try {
             Files.createDirectories(config.directory());
             spool.recover();
@@ -120,6 +145,7 @@ public final class Spool implements AutoCloseable {
         }
         spool.logicalSeq = spool.active.seq;
         spool.writer.start();
+        spool.syncer.start();
         return spool;
     }
 
@@ -195,9 +221,11 @@ public final class Spool implements AutoCloseable {
     /** Forces the active segment to disk, seals and closes it, and starts segment {@code seq}. Writer thread only. */
     private void rollTo(long seq) throws IOException {
         Segment old = active;
-        old.writer.force(false);
-        old.sealed = true;
-        old.writer.close();
+        synchronized (channels) {
+            fsync.force(old.writer);
+            old.sealed = true;
+            old.writer.close();
+        }
         startSegment(seq);
     }
 
@@ -225,8 +253,9 @@ public final class Spool implements AutoCloseable {
      * until the whole batch fits, so a refused batch leaves nothing behind that a retry would repeat.
      *
      * <p>The caller pays for a copy into the queue, not for disk I/O: one writer thread writes what is queued in
-     * large positional writes and fsyncs it (batched: after at most {@code fsyncMaxDelay}; every record: at once),
-     * then completes the {@code durable} futures. A process that dies loses what it queued but had not yet
+     * large positional writes (batched: after at most {@code fsyncMaxDelay}; every record: at once), which the
+     * drainer can read from then on, and a second thread fsyncs what was written and completes the {@code durable}
+     * futures. A slow fsync delays only the futures, not the writes behind it. A process that dies loses what it queued but had not yet
      * reported durable; a caller that must not lose an event across a crash waits for {@code durable}, as the
      * sidecar does before it answers 202.
      *
@@ -303,64 +332,86 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * The writer thread: takes what appenders queued, writes it with one positional write per segment, fsyncs,
-     * and completes the durable futures. A failing disk (full, say) is retried every second without losing the
-     * queue; meanwhile the spool fills and back-pressure applies.
+     * The writer thread: takes what appenders queued, writes it with one positional write per segment, and hands it
+     * to the syncer. A failing disk (full, say) is retried every second without losing the queue; meanwhile the
+     * spool fills and back-pressure applies.
      */
     private void writeLoop() {
-        long delayNanos = config.durability() == SpoolConfig.Durability.BATCHED ? config.fsyncMaxDelay().toNanos() : 0;
-        while (true) {
-            lock.lock();
-            try {
-                while (queue.isEmpty() && idleRollRequest == null && !closed) {
-                    work.awaitUninterruptibly();
-                }
-                if (queue.isEmpty() && idleRollRequest == null) {
-                    return; // closed, and everything is written
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (delayNanos > 0 && !closed) {
-                LockSupport.parkNanos(delayNanos); // let more appends join this write and fsync
-            }
-            List<Frame> batch;
-            Segment rollRequest;
-            lock.lock();
-            try {
-                batch = queue;
-                queue = new ArrayList<>();
-                rollRequest = idleRollRequest;
-                idleRollRequest = null;
-            } finally {
-                lock.unlock();
-            }
-            if (!writeDurably(batch)) {
-                return; // closed while the disk kept failing; reported on the futures
-            }
-            if (rollRequest != null && rollRequest == active) {
+        try {
+            long delayNanos = config.durability() == SpoolConfig.Durability.BATCHED
+                    ? config.fsyncMaxDelay().toNanos() : 0;
+            while (true) {
+                lock.lock();
                 try {
-                    rollTo(rollRequest.seq + 1);
-                } catch (IOException e) {
-                    LOG.error("spool: cannot start a new segment in {}: {}", config.directory(), e.toString());
+                    while (queue.isEmpty() && idleRollRequest == null && !closed) {
+                        work.awaitUninterruptibly();
+                    }
+                    if (queue.isEmpty() && idleRollRequest == null) {
+                        return; // closed, and everything is written
+                    }
+                } finally {
+                    lock.unlock();
                 }
+                if (delayNanos > 0 && !closed) {
+                    LockSupport.parkNanos(delayNanos); // let more appends join this write and its fsync
+                }
+                List<Frame> batch;
+                Segment rollRequest;
+                lock.lock();
+                try {
+                    batch = queue;
+                    queue = new ArrayList<>();
+                    rollRequest = idleRollRequest;
+                    idleRollRequest = null;
+                } finally {
+                    lock.unlock();
+                }
+                if (!writeVisible(batch)) {
+                    return; // closed while the disk kept failing; reported on the futures
+                }
+                if (rollRequest != null && rollRequest == active) {
+                    try {
+                        rollTo(rollRequest.seq + 1);
+                    } catch (IOException e) {
+                        LOG.error("spool: cannot start a new segment in {}: {}", config.directory(), e.toString());
+                    }
+                }
+            }
+        } finally {
+            lock.lock();
+            try {
+                writerDone = true;
+                syncWork.signal();
+            } finally {
+                lock.unlock();
             }
         }
     }
 
-    /** Writes and forces {@code batch}, retrying while the disk fails; false when closed before it succeeded. */
-    private boolean writeDurably(List<Frame> batch) {
+    /**
+     * Writes {@code batch}, retrying while the disk fails, and hands it to the syncer; false when closed before it
+     * succeeded.
+     */
+    private boolean writeVisible(List<Frame> batch) {
         boolean failing = false;
         written = 0;
         while (true) {
             try {
                 write(batch); // after a failure, goes on from the first frame not yet written
-                active.writer.force(false);
                 if (failing) {
                     LOG.info("spool writes to {} work again", config.directory());
                     writeFailure = null;
                 }
-                batch.forEach(f -> f.durable().complete(null));
+                lock.lock();
+                try {
+                    boolean wasIdle = unsynced.isEmpty();
+                    unsynced.addAll(batch);
+                    if (wasIdle) {
+                        syncWork.signal();
+                    }
+                } finally {
+                    lock.unlock();
+                }
                 return true;
             } catch (IOException e) {
                 if (!failing) {
@@ -374,6 +425,82 @@ public final class Spool implements AutoCloseable {
                     return false;
                 }
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            }
+        }
+    }
+
+    /**
+     * The syncer thread: forces what the writer wrote, then completes its durable futures; what the writer writes
+     * meanwhile waits for the next force. Stops once the writer has stopped and everything written is forced.
+     */
+    private void syncLoop() {
+        while (true) {
+            List<Frame> batch;
+            lock.lock();
+            try {
+                while (unsynced.isEmpty() && !writerDone) {
+                    syncWork.awaitUninterruptibly();
+                }
+                if (unsynced.isEmpty()) {
+                    return;
+                }
+                batch = unsynced;
+                unsynced = new ArrayList<>();
+            } finally {
+                lock.unlock();
+            }
+            if (!forceDurably(batch)) {
+                return; // closed while the disk kept failing; reported on the futures
+            }
+        }
+    }
+
+    /** Forces the segments {@code batch} was written to, retrying while the disk fails; false when closed first. */
+    private boolean forceDurably(List<Frame> batch) {
+        boolean failing = false;
+        while (true) {
+            try {
+                long forced = -1;
+                for (Frame f : batch) { // frames are in segment order: one force per segment
+                    if (f.seq() != forced) {
+                        force(f.seq());
+                        forced = f.seq();
+                    }
+                }
+                if (failing) {
+                    LOG.info("spool fsyncs in {} work again", config.directory());
+                    writeFailure = null;
+                }
+                batch.forEach(f -> f.durable().complete(null));
+                return true;
+            } catch (IOException e) {
+                if (!failing) {
+                    LOG.error("spool cannot fsync in {}: {}; retrying every second", config.directory(),
+                            e.toString());
+                    failing = true;
+                }
+                writeFailure = e;
+                if (closed) {
+                    batch.forEach(f -> f.durable().completeExceptionally(e));
+                    return false;
+                }
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            }
+        }
+    }
+
+    /**
+     * Forces segment {@code seq} to disk. A segment already closed was forced when the writer sealed it (and may since
+     * have been drained and deleted), so it needs nothing more.
+     */
+    private void force(long seq) throws IOException {
+        Segment segment = segments.get(seq);
+        if (segment == null) {
+            return; // sealed, forced, every record acknowledged by Kafka, and deleted
+        }
+        synchronized (channels) {
+            if (segment.writer != null && segment.writer.isOpen()) {
+                fsync.force(segment.writer);
             }
         }
     }
@@ -541,14 +668,17 @@ public final class Spool implements AutoCloseable {
         LockSupport.unpark(writer); // cut short a batching delay: write what is queued now
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
+            syncer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         Segment last = active;
         try {
-            last.writer.force(false);
-            last.sealed = true;
-            last.writer.close();
+            synchronized (channels) {
+                fsync.force(last.writer);
+                last.sealed = true;
+                last.writer.close();
+            }
             if (last.end == 0) {
                 segments.remove(last.seq);
                 Files.deleteIfExists(last.path);

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -201,6 +203,45 @@ class SpoolTest {
         try (Spool spool = Spool.open(hourlyBatches, new SpoolMetrics())) {
             // With batched durability this would wait an hour; with every record it is on disk at once.
             spool.append(event(1)).durable().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldWriteBehindASlowFsyncAndReportEachEventDurableOnlyAfterItsOwnFsync(@TempDir Path dir)
+            throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger forces = new AtomicInteger();
+        Spool.Fsync slowFirst = channel -> {
+            if (forces.incrementAndGet() == 1) { // the first fsync stalls, as a busy disk's do
+                stalled.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            channel.force(false);
+        };
+        try (Spool spool = Spool.open(small(dir), new SpoolMetrics(), slowFirst); Spool.Cursor cursor = spool.cursor()) {
+            CompletableFuture<Void> first = spool.append(event(1)).durable();
+            assertThat(stalled.await(10, TimeUnit.SECONDS)).as("the first fsync started").isTrue();
+            CompletableFuture<Void> second = spool.append(event(2)).durable();
+
+            // The second event is written and readable while the first one's fsync is still stalled.
+            List<String> read = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                drain(cursor).forEach(r -> read.add(new String(r.payload(), StandardCharsets.UTF_8)));
+                return read.size() == 2;
+            });
+            assertThat(read).containsExactly(new String(event(1), StandardCharsets.UTF_8),
+                    new String(event(2), StandardCharsets.UTF_8));
+            assertThat(first).as("durable before its fsync returned").isNotDone();
+            assertThat(second).as("durable before any fsync covering it").isNotDone();
+
+            release.countDown();
+            CompletableFuture.allOf(first, second).get(10, TimeUnit.SECONDS);
+            assertThat(forces.get()).as("the second event had an fsync of its own").isGreaterThanOrEqualTo(2);
         }
     }
 
