@@ -276,7 +276,9 @@ final class DecisionFloorLoad implements Callable<Integer> {
                     event.getCustomerId().getBytes(StandardCharsets.UTF_8))) % partitions : null;
             long handedAt = System.nanoTime();
             boolean timed = times.on();
-            producer.send(new ProducerRecord<>(topic, partition, event.getEventId().toString(), event), (metadata, e) -> {
+            ProducerRecord<String, UsageEvent> record =
+                    new ProducerRecord<>(topic, partition, event.getEventId().toString(), event);
+            producer.send(record, (metadata, e) -> {
                 (e == null ? acknowledged : failed).incrementAndGet();
                 if (e == null && timed) {
                     times.acknowledgedSince(handedAt);

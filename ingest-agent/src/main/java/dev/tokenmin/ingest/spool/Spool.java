@@ -255,9 +255,9 @@ public final class Spool implements AutoCloseable {
      * <p>The caller pays for a copy into the queue, not for disk I/O: one writer thread writes what is queued in
      * large positional writes (batched: after at most {@code fsyncMaxDelay}; every record: at once), which the
      * drainer can read from then on, and a second thread fsyncs what was written and completes the {@code durable}
-     * futures. A slow fsync delays only the futures, not the writes behind it. A process that dies loses what it queued but had not yet
-     * reported durable; a caller that must not lose an event across a crash waits for {@code durable}, as the
-     * sidecar does before it answers 202.
+     * futures. A slow fsync delays only the futures, not the writes behind it. A process that dies loses what it
+     * queued but had not yet reported durable; a caller that must not lose an event across a crash waits for
+     * {@code durable}, as the sidecar does before it answers 202.
      *
      * @throws SpoolFullException       when the spool stays too full for the batch
      * @throws IllegalArgumentException when an event is larger than {@code maxRecordBytes}, or the batch larger

@@ -223,7 +223,8 @@ class SpoolTest {
             }
             channel.force(false);
         };
-        try (Spool spool = Spool.open(small(dir), new SpoolMetrics(), slowFirst); Spool.Cursor cursor = spool.cursor()) {
+        try (Spool spool = Spool.open(small(dir), new SpoolMetrics(), slowFirst);
+             Spool.Cursor cursor = spool.cursor()) {
             CompletableFuture<Void> first = spool.append(event(1)).durable();
             assertThat(stalled.await(10, TimeUnit.SECONDS)).as("the first fsync started").isTrue();
             CompletableFuture<Void> second = spool.append(event(2)).durable();
