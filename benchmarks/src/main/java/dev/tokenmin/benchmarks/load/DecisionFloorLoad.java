@@ -155,32 +155,21 @@ final class DecisionFloorLoad implements Callable<Integer> {
         }
 
         void durableSince(long handedAt) {
-            record(durable, handedAt);
+            durable.recordSince(handedAt);
         }
 
         void acknowledgedSince(long handedAt) {
-            record(acknowledged, handedAt);
-        }
-
-        private static void record(Latencies latencies, long handedAt) {
-            long took = System.nanoTime() - handedAt;
-            synchronized (latencies) {
-                latencies.record(took);
-            }
+            acknowledged.recordSince(handedAt);
         }
 
         String summary(String source, boolean spooled) {
             StringBuilder out = new StringBuilder();
             if (spooled) {
-                synchronized (durable) {
-                    out.append(String.format("  background events, %s -> on disk (fsynced): %s%n", source,
-                            durable.summary()));
-                }
+                out.append(String.format("  background events, %s -> on disk (fsynced): %s%n", source,
+                        durable.summary()));
             }
-            synchronized (acknowledged) {
-                out.append(String.format("  background events, %s -> Kafka acknowledged: %s%n", source,
-                        acknowledged.summary()));
-            }
+            out.append(String.format("  background events, %s -> Kafka acknowledged: %s%n", source,
+                    acknowledged.summary()));
             return out.toString();
         }
     }

@@ -11,6 +11,11 @@ final class Latencies {
         histogram.recordValue(Math.max(1, nanos));
     }
 
+    /** Records the time since {@code startNanos} ({@code System.nanoTime()}); safe from any thread. */
+    synchronized void recordSince(long startNanos) {
+        record(System.nanoTime() - startNanos);
+    }
+
     synchronized void add(Latencies other) {
         histogram.add(other.histogram);
     }
@@ -25,7 +30,7 @@ final class Latencies {
     }
 
     /** e.g. {@code p50 3.1 µs, p90 4.0 µs, p99 12.5 µs, p99.9 210 µs, max 4.1 ms}. */
-    String summary() {
+    synchronized String summary() {
         return "p50 " + format(histogram.getValueAtPercentile(50)) + ", p90 " + format(histogram.getValueAtPercentile(90))
                 + ", p99 " + format(histogram.getValueAtPercentile(99)) + ", p99.9 "
                 + format(histogram.getValueAtPercentile(99.9)) + ", max " + format(histogram.getMaxValue());

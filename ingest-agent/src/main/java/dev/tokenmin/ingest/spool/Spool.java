@@ -393,29 +393,48 @@ public final class Spool implements AutoCloseable {
      * succeeded.
      */
     private boolean writeVisible(List<Frame> batch) {
-        boolean failing = false;
         written = 0;
+        // After a failure, write goes on from the first frame not yet written.
+        if (!untilDone(batch, "write", () -> write(batch))) {
+            return false;
+        }
+        lock.lock();
+        try {
+            boolean wasIdle = unsynced.isEmpty();
+            unsynced.addAll(batch);
+            if (wasIdle) {
+                syncWork.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return true;
+    }
+
+    /** A disk operation of the writer or the syncer. */
+    @FunctionalInterface
+    private interface DiskStep {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step} until it succeeds, once a second while the disk fails (logged once, and named in
+     * {@link SpoolFullException}s meanwhile); false, with {@code batch}'s futures failed, when the spool is closed
+     * before it succeeded.
+     */
+    private boolean untilDone(List<Frame> batch, String what, DiskStep step) {
+        boolean failing = false;
         while (true) {
             try {
-                write(batch); // after a failure, goes on from the first frame not yet written
+                step.run();
                 if (failing) {
-                    LOG.info("spool writes to {} work again", config.directory());
+                    LOG.info("spool: {} in {} works again", what, config.directory());
                     writeFailure = null;
-                }
-                lock.lock();
-                try {
-                    boolean wasIdle = unsynced.isEmpty();
-                    unsynced.addAll(batch);
-                    if (wasIdle) {
-                        syncWork.signal();
-                    }
-                } finally {
-                    lock.unlock();
                 }
                 return true;
             } catch (IOException e) {
                 if (!failing) {
-                    LOG.error("spool cannot write to {}: {}; retrying every second, events stay queued",
+                    LOG.error("spool cannot {} in {}: {}; retrying every second, events stay queued", what,
                             config.directory(), e.toString());
                     failing = true;
                 }
@@ -457,36 +476,19 @@ public final class Spool implements AutoCloseable {
 
     /** Forces the segments {@code batch} was written to, retrying while the disk fails; false when closed first. */
     private boolean forceDurably(List<Frame> batch) {
-        boolean failing = false;
-        while (true) {
-            try {
-                long forced = -1;
-                for (Frame f : batch) { // frames are in segment order: one force per segment
-                    if (f.seq() != forced) {
-                        force(f.seq());
-                        forced = f.seq();
-                    }
+        if (!untilDone(batch, "fsync", () -> {
+            long forced = -1;
+            for (Frame f : batch) { // frames are in segment order: one force per segment
+                if (f.seq() != forced) {
+                    force(f.seq());
+                    forced = f.seq();
                 }
-                if (failing) {
-                    LOG.info("spool fsyncs in {} work again", config.directory());
-                    writeFailure = null;
-                }
-                batch.forEach(f -> f.durable().complete(null));
-                return true;
-            } catch (IOException e) {
-                if (!failing) {
-                    LOG.error("spool cannot fsync in {}: {}; retrying every second", config.directory(),
-                            e.toString());
-                    failing = true;
-                }
-                writeFailure = e;
-                if (closed) {
-                    batch.forEach(f -> f.durable().completeExceptionally(e));
-                    return false;
-                }
-                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
             }
+        })) {
+            return false;
         }
+        batch.forEach(f -> f.durable().complete(null));
+        return true;
     }
 
     /**
