@@ -9,6 +9,8 @@ import dev.tokenmin.schemas.scope.ScopeKey;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -160,6 +162,48 @@ final class Crossings {
             }
         }
         return split;
+    }
+
+    /**
+     * One line per second of sending (this JVM's wall clock): how many crossings were sent in it and the slowest of
+     * them, split as {@link #split} does. Says whether a tail is a few crossings spread over the run or one stall that
+     * held every crossing of a second, which a percentile cannot; the clock lines up with other per-second records of
+     * the machine ({@code vmstat -t 1}, the broker's log).
+     */
+    String timeline(Map<String, Long> pricedAt) {
+        StringBuilder out = new StringBuilder("  slowest crossing by second of sending:");
+        long second = -1;
+        int slowest = -1;
+        int sent = 0;
+        for (int i = 0; i <= count; i++) {
+            long s = i < count ? emittedAtMillis[i] / 1000 : Long.MAX_VALUE;
+            if (s != second && slowest >= 0) {
+                out.append(System.lineSeparator()).append(String.format("    %s  %3d sent, slowest %s",
+                        LocalTime.ofInstant(Instant.ofEpochSecond(second), ZoneOffset.UTC), sent,
+                        legs(slowest, pricedAt)));
+                slowest = -1;
+                sent = 0;
+            }
+            if (i == count) {
+                break;
+            }
+            second = s;
+            sent++;
+            Long at = arrivedAt(i);
+            if (at != null && (slowest < 0 || at - emittedAt[i] > arrivedAt(slowest) - emittedAt[slowest])) {
+                slowest = i;
+            }
+        }
+        return out.append(System.lineSeparator()).toString();
+    }
+
+    private String legs(int i, Map<String, Long> pricedAt) {
+        long total = (arrivedAt(i) - emittedAt[i]) / 1_000_000;
+        Long priced = pricedAt.get(user(i));
+        Long decided = decidedAtMillis(i);
+        return String.format("%,d ms (priced after %s, decided after %s)", total,
+                priced == null ? "?" : String.format("%,d ms", priced - emittedAtMillis[i]),
+                decided == null ? "?" : String.format("%,d ms", decided - emittedAtMillis[i]));
     }
 
     /** When the app priced each of this customer's events (its {@code priced_at}), by user, from ClickHouse. */

@@ -83,6 +83,8 @@ final class DecisionFloorLoad implements Callable<Integer> {
     private static final String USER_SPEND_STORE = "decision-floor-user-spend";
     /** The customer whose users cross their limits in the probe; the topology knows their limits. */
     private static final String CROSSING_CUSTOMER = "lat-floor";
+    /** The customer whose users cross their limits before the timed probe, so that its code paths are compiled. */
+    private static final String COLD_CUSTOMER = "lat-floor-cold";
 
     @Option(names = "--rate", defaultValue = "5000", description = "Background events/s (default: ${DEFAULT-VALUE}).")
     private int rate;
@@ -98,6 +100,12 @@ final class DecisionFloorLoad implements Callable<Integer> {
     @Option(names = "--crossings", defaultValue = "300",
             description = "Budgets crossed, 20 ms apart (default: ${DEFAULT-VALUE}).")
     private int crossings;
+
+    @Option(names = "--cold-crossings", defaultValue = "100",
+            description = "Budgets crossed after the warm-up and before the step, reported but not timed as the "
+                    + "probe: the first decisions run code the background traffic never reached, which the JIT "
+                    + "compiles only then (default: ${DEFAULT-VALUE}).")
+    private int coldCrossings;
 
     @Option(names = "--partitions", defaultValue = "4",
             description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
@@ -402,6 +410,14 @@ final class DecisionFloorLoad implements Callable<Integer> {
                     drain(traffic, sinks, Duration.ofMinutes(5));
                     System.out.printf("  (warm-up: %d s at %,d/s, not reported)%n", warmupSeconds, rate);
                 }
+                if (coldCrossings > 0) {
+                    Crossings cold = new Crossings(COLD_CUSTOMER, coldCrossings, view);
+                    crossUnderLoad(traffic, cold);
+                    int missing = cold.awaitDecisions(Duration.ofMinutes(1));
+                    System.out.printf("  (cold decision path, the first %d crossings: %s, %d missing; not the "
+                            + "probe)%n", coldCrossings, cold.emitToView().summary(), missing);
+                    drain(traffic, sinks, Duration.ofMinutes(5));
+                }
 
                 long sent0 = traffic.sent();
                 long checked0 = checked.get();
@@ -429,23 +445,17 @@ final class DecisionFloorLoad implements Callable<Integer> {
                 System.out.print(traffic.timingSummary());
 
                 Crossings probe = new Crossings(CROSSING_CUSTOMER, crossings, view);
-                AtomicBoolean stop = new AtomicBoolean();
-                long sentBefore = traffic.sent();
-                long checkedBefore = checked.get();
-                Thread background = Pacer.start(traffic::emitAll, rate, stop, Duration.ofMinutes(10));
-                Thread.sleep(5_000); // the background traffic settles before the first crossing
-                probe.emit(traffic::emit);
-                long lag = (traffic.sent() - sentBefore) - (checked.get() - checkedBefore);
-                stop.set(true);
-                background.join();
+                long lag = crossUnderLoad(traffic, probe);
                 int missing = probe.awaitDecisions(Duration.ofMinutes(3));
                 drain(traffic, sinks, Duration.ofMinutes(5));
                 Latencies latencies = probe.emitToView();
-                Crossings.Split split = probe.split(probe.pricedAt(clickHouse, "dfloor"));
+                Map<String, Long> pricedAt = probe.pricedAt(clickHouse, "dfloor");
+                Crossings.Split split = probe.split(pricedAt);
                 System.out.printf("decision floor's latency at %,d events/s background: %s over %d crossings (%d "
                         + "missing); stream lag when the last crossing was emitted: %,d events%n", rate,
                         latencies.summary(), probe.count(), missing, lag);
                 System.out.print(split.summary());
+                System.out.print(probe.timeline(pricedAt));
                 String what = String.format("design floor: event -> throttle decision at %,d events/s (%s, %s, %s)",
                         rate, source(), byCustomer ? "one hop" : "two hops", sustained ? "sustained" : "not sustained");
                 Results.record(what, "", String.format("p50 %s, p99 %s, p99.9 %s%s",
@@ -459,6 +469,23 @@ final class DecisionFloorLoad implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Background traffic at the rate and, once it has settled, {@code probe}'s crossings; returns the stream lag when
+     * the last crossing was emitted.
+     */
+    private long crossUnderLoad(Traffic traffic, Crossings probe) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        long sentBefore = traffic.sent();
+        long checkedBefore = checked.get();
+        Thread background = Pacer.start(traffic::emitAll, rate, stop, Duration.ofMinutes(10));
+        Thread.sleep(5_000); // the background traffic settles before the first crossing
+        probe.emit(traffic::emit);
+        long lag = (traffic.sent() - sentBefore) - (checked.get() - checkedBefore);
+        stop.set(true);
+        background.join();
+        return lag;
+    }
+
     private String source() {
         return byCustomer ? "a producer partitioning by customer" : direct ? "a producer" : "SDK";
     }
@@ -467,6 +494,9 @@ final class DecisionFloorLoad implements Callable<Integer> {
         Map<String, Long> limits = new HashMap<>();
         for (int i = 0; i < crossings; i++) {
             limits.put(Crossings.scope(CROSSING_CUSTOMER, i), Crossings.LIMIT_NANOS);
+        }
+        for (int i = 0; i < coldCrossings; i++) {
+            limits.put(Crossings.scope(COLD_CUSTOMER, i), Crossings.LIMIT_NANOS);
         }
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SPEND_STORE),

@@ -84,6 +84,12 @@ final class EndToEndLoad implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     private int crossings;
 
+    @Option(names = "--cold-crossings", defaultValue = "100",
+            description = "Budgets crossed before each probe's, under the same load, reported but not timed as the "
+                    + "probe: the first decisions run code the background traffic never reached, which the JIT "
+                    + "compiles only then (default: ${DEFAULT-VALUE}).")
+    private int coldCrossings;
+
     @Option(names = "--partitions", defaultValue = "4",
             description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
     private int partitions;
@@ -276,16 +282,19 @@ final class EndToEndLoad implements Callable<Integer> {
      */
     private void latency(StreamApp app, ThrottleView view, TopicNames topics, Map<String, Object> kafka,
                          SchemaRegistryClient registry, int rate, String probe) throws Exception {
+        Crossings cold = coldCrossings > 0 ? new Crossings("lat-" + probe + "-cold", coldCrossings, view) : null;
         Crossings crossings = new Crossings("lat-" + probe, this.crossings, view);
         String customer = crossings.customer();
         List<Budget> budgets = new ArrayList<>();
-        for (int i = 0; i < crossings.count(); i++) {
-            budgets.add(Budget.newBuilder().setBudgetId("b-" + customer + "-" + i)
-                    .setScope(crossings.scope(i)).setPeriod(BudgetPeriod.MONTH)
-                    .setLimitUnit(LimitUnit.NANO_USD).setLimit(Crossings.LIMIT_NANOS).setHard(true)
-                    .setLadder(List.of(LadderStep.newBuilder().setThresholdPercent(100)
-                            .setAction(ThrottleAction.BLOCK).build()))
-                    .setUpdatedAt(Instant.now()).build());
+        for (Crossings set : cold == null ? List.of(crossings) : List.of(cold, crossings)) {
+            for (int i = 0; i < set.count(); i++) {
+                budgets.add(Budget.newBuilder().setBudgetId("b-" + set.customer() + "-" + i)
+                        .setScope(set.scope(i)).setPeriod(BudgetPeriod.MONTH)
+                        .setLimitUnit(LimitUnit.NANO_USD).setLimit(Crossings.LIMIT_NANOS).setHard(true)
+                        .setLadder(List.of(LadderStep.newBuilder().setThresholdPercent(100)
+                                .setAction(ThrottleAction.BLOCK).build()))
+                        .setUpdatedAt(Instant.now()).build());
+            }
         }
         try (BudgetPublisher publisher = new BudgetPublisher(topics.budgets(), kafka,
                 ConfluentAvroSerde.of(Budget.class, registry, false))) {
@@ -304,18 +313,30 @@ final class EndToEndLoad implements Callable<Integer> {
         long sent0 = emitter.metrics().sent();
         Thread load = Pacer.start(emitter::emitAll, rate, stop, Duration.ofMinutes(10));
         Thread.sleep(5_000); // the background traffic settles before the first crossing
+        if (cold != null) {
+            cold.emit(emitter::emit);
+            // Long enough for their decisions where the rate is sustained; where it is not, the backlog is the
+            // latency, and waiting longer would only make the probe's backlog larger than without them.
+            cold.awaitDecisions(Duration.ofSeconds(5));
+        }
         crossings.emit(emitter::emit);
         long lagAtLastCrossing = (emitter.metrics().sent() - sent0) - (counted() - counted0);
         stop.set(true);
         load.join();
         int missing = crossings.awaitDecisions(Duration.ofMinutes(3));
+        if (cold != null) {
+            System.out.printf("  (cold decision path, the %d crossings before the probe's: %s, %d missing; not "
+                    + "the probe)%n", cold.count(), cold.emitToView().summary(), cold.awaitDecisions(Duration.ZERO));
+        }
         drain(Duration.ofMinutes(5));
         Latencies latencies = crossings.emitToView();
-        Crossings.Split split = crossings.split(crossings.pricedAt(clickHouse, "e2e"));
+        Map<String, Long> pricedAt = crossings.pricedAt(clickHouse, "e2e");
+        Crossings.Split split = crossings.split(pricedAt);
         System.out.printf("decision latency at %,d events/s background: %s over %d crossings (%d missing); stream "
                 + "lag when the last crossing was emitted: %,d events%n", rate, latencies.summary(), crossings.count(),
                 missing, lagAtLastCrossing);
         System.out.print(split.summary());
+        System.out.print(crossings.timeline(pricedAt));
         long p99 = latencies.percentile(99);
         Results.record(String.format("event -> throttle decision at %,d events/s", rate), "p99 ≤ 500 ms",
                 String.format("p50 %s, p99 %s, p99.9 %s%s", Latencies.format(latencies.percentile(50)),
