@@ -312,13 +312,14 @@ final class EndToEndLoad implements Callable<Integer> {
         long counted0 = counted();
         long sent0 = emitter.metrics().sent();
         Thread load = Pacer.start(emitter::emitAll, rate, stop, Duration.ofMinutes(10));
-        Thread.sleep(5_000); // the background traffic settles before the first crossing
+        // The background traffic settles for 5 s before the first timed crossing; the cold ones go in that time, so
+        // that the backlog the probe meets at a rate the app does not sustain stays what it was without them.
+        long settled = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         if (cold != null) {
+            Thread.sleep(1_000);
             cold.emit(emitter::emit);
-            // Long enough for their decisions where the rate is sustained; where it is not, the backlog is the
-            // latency, and waiting longer would only make the probe's backlog larger than without them.
-            cold.awaitDecisions(Duration.ofSeconds(5));
         }
+        Thread.sleep(Math.max(0, (settled - System.nanoTime()) / 1_000_000));
         crossings.emit(emitter::emit);
         long lagAtLastCrossing = (emitter.metrics().sent() - sent0) - (counted() - counted0);
         stop.set(true);
