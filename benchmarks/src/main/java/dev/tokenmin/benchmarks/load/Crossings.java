@@ -9,8 +9,8 @@ import dev.tokenmin.schemas.scope.ScopeKey;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -26,6 +26,9 @@ import java.util.function.Consumer;
  * published to its budgets topic, the decision floor's are built into its topology.
  */
 final class Crossings {
+
+    /** A second of the timeline, UTC ({@code LocalTime.toString} would drop the seconds of a whole minute). */
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
     /** What each crossing user may spend: the crossing event costs exactly this. */
     static final long LIMIT_NANOS = 1_000_000_000L;
@@ -179,7 +182,7 @@ final class Crossings {
             long s = i < count ? emittedAtMillis[i] / 1000 : Long.MAX_VALUE;
             if (s != second && slowest >= 0) {
                 out.append(System.lineSeparator()).append(String.format("    %s  %3d sent, slowest %s",
-                        LocalTime.ofInstant(Instant.ofEpochSecond(second), ZoneOffset.UTC), sent,
+                        SECOND.format(Instant.ofEpochSecond(second)), sent,
                         legs(slowest, pricedAt)));
                 slowest = -1;
                 sent = 0;
