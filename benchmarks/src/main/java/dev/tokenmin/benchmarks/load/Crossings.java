@@ -30,6 +30,10 @@ final class Crossings {
     /** A second of the timeline, UTC ({@code LocalTime.toString} would drop the seconds of a whole minute). */
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
+    /** Why a harness crosses other budgets before its probe: the help of its {@code --cold-crossings} option. */
+    static final String COLD_CROSSINGS_WHY = "the first decisions run code the background traffic never reached, "
+            + "which the JIT compiles only then";
+
     /** What each crossing user may spend: the crossing event costs exactly this. */
     static final long LIMIT_NANOS = 1_000_000_000L;
 
@@ -99,7 +103,21 @@ final class Crossings {
         while (arrivedAt.size() < count && System.nanoTime() < deadline) {
             Thread.sleep(50); // waiting for the last decisions
         }
+        return missing();
+    }
+
+    /** How many crossings' decisions have not reached the view yet. */
+    int missing() {
         return count - arrivedAt.size();
+    }
+
+    /**
+     * One line for crossings sent to warm the decision path up before a probe: their latency, printed and not
+     * recorded as the probe's.
+     */
+    String coldSummary() {
+        return String.format("  (cold decision path, %d crossings before the probe's: %s, %d missing; not the probe)%n",
+                count, emitToView().summary(), missing());
     }
 
     /** When crossing {@code i}'s decision reached the view ({@code System.nanoTime()}), or null. */

@@ -103,8 +103,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
 
     @Option(names = "--cold-crossings", defaultValue = "100",
             description = "Budgets crossed after the warm-up and before the step, reported but not timed as the "
-                    + "probe: the first decisions run code the background traffic never reached, which the JIT "
-                    + "compiles only then (default: ${DEFAULT-VALUE}).")
+                    + "probe: " + Crossings.COLD_CROSSINGS_WHY + " (default: ${DEFAULT-VALUE}).")
     private int coldCrossings;
 
     @Option(names = "--partitions", defaultValue = "4",
@@ -413,9 +412,8 @@ final class DecisionFloorLoad implements Callable<Integer> {
                 if (coldCrossings > 0) {
                     Crossings cold = new Crossings(COLD_CUSTOMER, coldCrossings, view);
                     crossUnderLoad(traffic, cold);
-                    int missing = cold.awaitDecisions(Duration.ofMinutes(1));
-                    System.out.printf("  (cold decision path, the first %d crossings: %s, %d missing; not the "
-                            + "probe)%n", coldCrossings, cold.emitToView().summary(), missing);
+                    cold.awaitDecisions(Duration.ofMinutes(1));
+                    System.out.print(cold.coldSummary());
                     drain(traffic, sinks, Duration.ofMinutes(5));
                 }
 

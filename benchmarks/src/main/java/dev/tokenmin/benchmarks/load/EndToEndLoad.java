@@ -86,8 +86,7 @@ final class EndToEndLoad implements Callable<Integer> {
 
     @Option(names = "--cold-crossings", defaultValue = "100",
             description = "Budgets crossed before each probe's, under the same load, reported but not timed as the "
-                    + "probe: the first decisions run code the background traffic never reached, which the JIT "
-                    + "compiles only then (default: ${DEFAULT-VALUE}).")
+                    + "probe: " + Crossings.COLD_CROSSINGS_WHY + " (default: ${DEFAULT-VALUE}).")
     private int coldCrossings;
 
     @Option(names = "--partitions", defaultValue = "4",
@@ -326,8 +325,7 @@ final class EndToEndLoad implements Callable<Integer> {
         load.join();
         int missing = crossings.awaitDecisions(Duration.ofMinutes(3));
         if (cold != null) {
-            System.out.printf("  (cold decision path, the %d crossings before the probe's: %s, %d missing; not "
-                    + "the probe)%n", cold.count(), cold.emitToView().summary(), cold.awaitDecisions(Duration.ZERO));
+            System.out.print(cold.coldSummary());
         }
         drain(Duration.ofMinutes(5));
         Latencies latencies = crossings.emitToView();
