@@ -55,6 +55,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * rate on this machine, so that the target can be read against what these two cores allow the design at all.
  * {@code --partitioned-by-customer} measures the one-hop alternative instead: usage partitioned by customer at the
  * source (still keyed by event id), so a user's events are all in the task that prices them and the limit is checked
- * there, with no repartition.
+ * there, with no repartition. {@code --beside-app} runs the whole app next to it ({@link BesideApp}): the floor of an
+ * enforcement path run apart from attribution, on cores it shares with the rest of the app.
  */
 @Command(name = "decision-floor", mixinStandardHelpOptions = true,
         description = "Decision latency of the least topology a per-user budget needs, end to end (a bound).")
@@ -118,6 +120,16 @@ final class DecisionFloorLoad implements Callable<Integer> {
     @Option(names = "--direct", description = "Two hops as by default, but produced by the same idempotent producer "
             + "as --partitioned-by-customer instead of the SDK (partitioned by event id), to compare the two alone.")
     private boolean direct;
+
+    @Option(names = "--beside-app", description = "Also run the whole stream app, in a JVM of its own, on the same "
+            + "usage topic (its other topics its own): the floor's path then shares the cores with a neighbour that "
+            + "cannot keep up at these rates, as an enforcement path run apart from attribution would.")
+    private boolean besideApp;
+
+    @Option(names = "--beside-nice", defaultValue = "0", description = "With --beside-app, the nice value of its "
+            + "threads (default: ${DEFAULT-VALUE}, the same as everything else): 10 gives it about a ninth of the "
+            + "weight of a thread at 0, as a smaller CPU request would on a shared host.")
+    private int besideNice;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "A stream app setting, e.g. --set kafka.commit.interval.ms=200.")
@@ -314,6 +326,8 @@ final class DecisionFloorLoad implements Callable<Integer> {
     /** Events through the budget check (the topology's last step). */
     private final AtomicLong checked = new AtomicLong();
     private long pricedBefore;
+    /** The whole app beside the floor ({@code --beside-app}), else null. */
+    private BesideApp beside;
 
     /**
      * Sums each user's cost and blocks the user when the sum reaches its limit: the least a per-user hard budget
@@ -385,8 +399,14 @@ final class DecisionFloorLoad implements Callable<Integer> {
                     EmitterConfig.TOPIC, topics.usage(), EmitterConfig.THROTTLE_TOPIC, topics.throttle(),
                     EmitterConfig.SPOOL_DIR, dir.resolve("spool").toString());
             EmitterConfig agent = EmitterConfig.fromProperties(agentProps);
-            CpuSplit cpu = new CpuSplit(stack.services());
-            try (KafkaStreams streams = new KafkaStreams(topology(config, StreamSerdes.withRegistry(registry), props),
+            beside = besideApp ? BesideApp.start(stack, topics, partitions, dir) : null;
+            List<LocalStack.Service> services = new ArrayList<>(stack.services());
+            if (beside != null) {
+                services.add(beside.service());
+            }
+            CpuSplit cpu = new CpuSplit(services);
+            try (BesideApp neighbour = beside;
+                 KafkaStreams streams = new KafkaStreams(topology(config, StreamSerdes.withRegistry(registry), props),
                     props);
                  Sinks sinks = Sinks.start(clickHouse, registry, kafka, new Sinks.SourceTopics(topics.priced(),
                          topics.alerts(), topics.throttle(), topics.prices()), new Sinks.Target("dfloor", "",
@@ -394,6 +414,9 @@ final class DecisionFloorLoad implements Callable<Integer> {
                  Traffic traffic = byCustomer || direct ? new DirectTraffic(stack.kafkaBootstrapServers(), registry,
                          topics.usage(), partitions, byCustomer) : new SdkTraffic(UsageEmitter.start(agent));
                  ThrottleView view = ThrottleView.start(agent)) {
+                if (beside != null && besideNice != 0) {
+                    beside.lowerPriority(besideNice);
+                }
                 streams.start();
                 if (!awaitRunning(streams, Duration.ofMinutes(2)) || !view.awaitReady(Duration.ofMinutes(1))) {
                     System.out.println("the floor's Kafka Streams or the throttle view did not start");
@@ -401,9 +424,11 @@ final class DecisionFloorLoad implements Callable<Integer> {
                 }
                 System.out.printf("decision floor: %s -> Kafka (%d partitions) -> validate, dedup, price, priced "
                         + "topic, %ssum and limit check (exactly-once, %s) -> throttle view; ClickHouse sinks on the "
-                        + "same topics as end to end%n", source(), partitions,
+                        + "same topics as end to end%s%n", source(), partitions,
                         byCustomer ? "" : "by-user repartition, ",
-                        overrides.isEmpty() ? "the app's settings" : overrides);
+                        overrides.isEmpty() ? "the app's settings" : overrides,
+                        beside == null ? "" : "; beside it, the whole stream app in a JVM of its own on the same "
+                                + "usage topic" + (besideNice == 0 ? "" : ", its threads at nice " + besideNice));
                 if (warmupSeconds > 0) {
                     Pacer.start(traffic::emitAll, rate, new AtomicBoolean(), Duration.ofSeconds(warmupSeconds)).join();
                     drain(traffic, sinks, Duration.ofMinutes(5));
@@ -411,7 +436,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
                 }
                 if (coldCrossings > 0) {
                     Crossings cold = new Crossings(COLD_CUSTOMER, coldCrossings, view);
-                    crossUnderLoad(traffic, cold);
+                    crossUnderLoad(traffic, cold, false);
                     cold.awaitDecisions(Duration.ofMinutes(1));
                     System.out.print(cold.coldSummary());
                     drain(traffic, sinks, Duration.ofMinutes(5));
@@ -439,11 +464,14 @@ final class DecisionFloorLoad implements Callable<Integer> {
                         (checked.get() - checked0) / seconds, streamLag, sinkLag,
                         sustained ? "sustained" : "NOT sustained");
                 System.out.print(cpu.since(cpu0, seconds, sent) + threadTime.summary());
+                if (beside != null) {
+                    System.out.printf("  the whole app beside it: %s%n", beside.status());
+                }
                 drain(traffic, sinks, Duration.ofMinutes(5));
                 System.out.print(traffic.timingSummary());
 
                 Crossings probe = new Crossings(CROSSING_CUSTOMER, crossings, view);
-                long lag = crossUnderLoad(traffic, probe);
+                long lag = crossUnderLoad(traffic, probe, true);
                 int missing = probe.awaitDecisions(Duration.ofMinutes(3));
                 drain(traffic, sinks, Duration.ofMinutes(5));
                 Latencies latencies = probe.emitToView();
@@ -454,8 +482,10 @@ final class DecisionFloorLoad implements Callable<Integer> {
                         latencies.summary(), probe.count(), missing, lag);
                 System.out.print(split.summary());
                 System.out.print(probe.timeline(pricedAt));
-                String what = String.format("design floor: event -> throttle decision at %,d events/s (%s, %s, %s)",
-                        rate, source(), byCustomer ? "one hop" : "two hops", sustained ? "sustained" : "not sustained");
+                String what = String.format("design floor: event -> throttle decision at %,d events/s (%s, %s, %s%s)",
+                        rate, source(), byCustomer ? "one hop" : "two hops", sustained ? "sustained" : "not sustained",
+                        beside == null ? "" : ", the whole app beside it" + (besideNice == 0 ? ""
+                                : " at nice " + besideNice));
                 Results.record(what, "", String.format("p50 %s, p99 %s, p99.9 %s%s",
                         Latencies.format(latencies.percentile(50)), Latencies.format(latencies.percentile(99)),
                         Latencies.format(latencies.percentile(99.9)), missing == 0 ? "" : ", " + missing
@@ -469,16 +499,24 @@ final class DecisionFloorLoad implements Callable<Integer> {
 
     /**
      * Background traffic at the rate and, once it has settled, {@code probe}'s crossings; returns the stream lag when
-     * the last crossing was emitted.
+     * the last crossing was emitted. For the {@code timed} probe, says what the whole app beside the floor (if any)
+     * used meanwhile and how far behind it was.
      */
-    private long crossUnderLoad(Traffic traffic, Crossings probe) throws InterruptedException {
+    private long crossUnderLoad(Traffic traffic, Crossings probe, boolean timed) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         long sentBefore = traffic.sent();
         long checkedBefore = checked.get();
         Thread background = Pacer.start(traffic::emitAll, rate, stop, Duration.ofMinutes(10));
         Thread.sleep(5_000); // the background traffic settles before the first crossing
+        long besideCpu = beside == null ? 0 : beside.cpuNanos();
+        long emitStart = System.nanoTime();
         probe.emit(traffic::emit);
         long lag = (traffic.sent() - sentBefore) - (checked.get() - checkedBefore);
+        if (beside != null && timed) {
+            System.out.printf("  the whole app beside it while the crossings were sent: %.2f cores; when the last "
+                            + "was: %s%n", (beside.cpuNanos() - besideCpu) / (double) (System.nanoTime() - emitStart),
+                    beside.status());
+        }
         stop.set(true);
         background.join();
         return lag;
