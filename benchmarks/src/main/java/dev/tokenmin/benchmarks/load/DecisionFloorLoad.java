@@ -121,6 +121,11 @@ final class DecisionFloorLoad implements Callable<Integer> {
             + "as --partitioned-by-customer instead of the SDK (partitioned by event id), to compare the two alone.")
     private boolean direct;
 
+    @Option(names = "--customer-scopes", description = "With --partitioned-by-customer: the limit check also sums each "
+            + "event into the other scopes within its customer (the customer, feature, team and session), a cached, "
+            + "logged store entry each, as an enforcement path of the app's scopes would in one hop.")
+    private boolean customerScopes;
+
     @Option(names = "--beside-app", description = "Also run the whole stream app, in a JVM of its own, on the same "
             + "usage topic (its other topics its own): the floor's path then shares the cores with a neighbour that "
             + "cannot keep up at these rates, as an enforcement path run apart from attribution would.")
@@ -332,16 +337,19 @@ final class DecisionFloorLoad implements Callable<Integer> {
     /**
      * Sums each user's cost and blocks the user when the sum reaches its limit: the least a per-user hard budget
      * costs after the repartition. A user without a limit costs the lookup, as a user without a budget does in the app.
+     * With {@code customerScopes}, the event's other scopes within its customer are summed too (no limits on them).
      */
     private static final class UserBudget implements Processor<String, PricedUsage, String, ThrottleDecision> {
         private final Map<String, Long> limits;
         private final AtomicLong checked;
+        private final boolean customerScopes;
         private ProcessorContext<String, ThrottleDecision> context;
         private KeyValueStore<String, Long> spent;
 
-        UserBudget(Map<String, Long> limits, AtomicLong checked) {
+        UserBudget(Map<String, Long> limits, AtomicLong checked, boolean customerScopes) {
             this.limits = limits;
             this.checked = checked;
+            this.customerScopes = customerScopes;
         }
 
         @Override
@@ -353,10 +361,21 @@ final class DecisionFloorLoad implements Callable<Integer> {
         @Override
         public void process(Record<String, PricedUsage> record) {
             UsageEvent e = record.value().getEvent();
+            long cost = record.value().getCost().getTotalNanos();
+            if (customerScopes) {
+                for (ScopeKey other : ScopeKey.ofRequest(e.getCustomerId(), e.getUserId(), e.getFeature(), e.getTeam(),
+                        e.getSessionId())) {
+                    if (other.kind() != ScopeKey.Kind.GLOBAL && other.kind() != ScopeKey.Kind.USER) {
+                        String key = other.toString();
+                        Long sum = spent.get(key);
+                        spent.put(key, (sum == null ? 0 : sum) + cost);
+                    }
+                }
+            }
             String scope = ScopeKey.user(e.getCustomerId(), e.getUserId()).toString();
             Long before = spent.get(scope);
             long was = before == null ? 0 : before;
-            long now = was + record.value().getCost().getTotalNanos();
+            long now = was + cost;
             spent.put(scope, now);
             Long limit = limits.get(scope);
             if (limit != null && was < limit && now >= limit) {
@@ -372,6 +391,11 @@ final class DecisionFloorLoad implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (customerScopes && !byCustomer) {
+            System.out.println("--customer-scopes needs --partitioned-by-customer: with usage partitioned by event id, "
+                    + "a customer's scopes meet only after a repartition");
+            return 2;
+        }
         pricedBefore = priced();
         Path dir = Files.createTempDirectory("tokenmin-decision-floor");
         try (LocalStack stack = Harness.startStack();
@@ -423,9 +447,10 @@ final class DecisionFloorLoad implements Callable<Integer> {
                     return 1;
                 }
                 System.out.printf("decision floor: %s -> Kafka (%d partitions) -> validate, dedup, price, priced "
-                        + "topic, %ssum and limit check (exactly-once, %s) -> throttle view; ClickHouse sinks on the "
+                        + "topic, %ssum%s and limit check (exactly-once, %s) -> throttle view; ClickHouse sinks on the "
                         + "same topics as end to end%s%n", source(), partitions,
                         byCustomer ? "" : "by-user repartition, ",
+                        customerScopes ? " (every scope within the customer summed)" : "",
                         overrides.isEmpty() ? "the app's settings" : overrides,
                         beside == null ? "" : "; beside it, the whole stream app in a JVM of its own on the same "
                                 + "usage topic" + (besideNice == 0 ? "" : ", its threads at nice " + besideNice));
@@ -483,7 +508,8 @@ final class DecisionFloorLoad implements Callable<Integer> {
                 System.out.print(split.summary());
                 System.out.print(probe.timeline(pricedAt));
                 String what = String.format("design floor: event -> throttle decision at %,d events/s (%s, %s, %s%s)",
-                        rate, source(), byCustomer ? "one hop" : "two hops", sustained ? "sustained" : "not sustained",
+                        rate, source(), byCustomer ? (customerScopes ? "one hop, the customer's scopes" : "one hop")
+                                : "two hops", sustained ? "sustained" : "not sustained",
                         beside == null ? "" : ", the whole app beside it" + (besideNice == 0 ? ""
                                 : " at nice " + besideNice));
                 Results.record(what, "", String.format("p50 %s, p99 %s, p99.9 %s%s",
@@ -545,7 +571,7 @@ final class DecisionFloorLoad implements Callable<Integer> {
                     .repartition(Repartitioned.with(Serdes.String(), serdes.priced())
                             .withName("decision-floor-by-user"));
         }
-        priced.process(() -> new UserBudget(limits, checked), Named.as("decision-floor-budget"), USER_SPEND_STORE)
+        priced.process(() -> new UserBudget(limits, checked, customerScopes), Named.as("decision-floor-budget"), USER_SPEND_STORE)
                 .to(config.topics().throttle(), Produced.with(Serdes.String(), serdes.decision())
                         .withName("decision-floor-throttle"));
         return builder.build();
