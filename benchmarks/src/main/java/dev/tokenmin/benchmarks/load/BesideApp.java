@@ -27,13 +27,14 @@ import java.util.stream.Collectors;
 /**
  * The whole stream app in a JVM of its own, reading the same usage topic as {@code load decision-floor}'s topology
  * and writing topics of its own: a stand-in for the attribution half of a pipeline whose enforcement path runs apart
- * from it (a split #10's point 3 would call for). It does more than that half would (it validates, deduplicates and
- * prices again, and enforces budgets, of which it has none), so it competes for the cores at least as hard. At the
- * floor's rates it cannot keep up and uses what the cores leave; its consumer lag says how far behind it is.
+ * from it (docs/benchmarks.md, "Enforcement apart from attribution"). It does more than that half would (it
+ * validates, deduplicates and prices again, and enforces budgets, of which it has none), so it competes for the
+ * cores at least as hard. At the floor's rates it cannot keep up and uses what the cores leave; its consumer lag
+ * says how far behind it is.
  */
 final class BesideApp implements AutoCloseable {
 
-    static final String APPLICATION_ID = "tokenmin-dfloor-beside";
+    private static final String APPLICATION_ID = "tokenmin-dfloor-beside";
     private static final String RUNNING = "beside app: running";
 
     private final ChildProcess process;

@@ -571,7 +571,8 @@ final class DecisionFloorLoad implements Callable<Integer> {
                     .repartition(Repartitioned.with(Serdes.String(), serdes.priced())
                             .withName("decision-floor-by-user"));
         }
-        priced.process(() -> new UserBudget(limits, checked, customerScopes), Named.as("decision-floor-budget"), USER_SPEND_STORE)
+        priced.process(() -> new UserBudget(limits, checked, customerScopes), Named.as("decision-floor-budget"),
+                        USER_SPEND_STORE)
                 .to(config.topics().throttle(), Produced.with(Serdes.String(), serdes.decision())
                         .withName("decision-floor-throttle"));
         return builder.build();
