@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -14,9 +15,16 @@ public final class Meters {
     private Meters() {
     }
 
-    /** A Prometheus registry with the JVM's memory, GC, thread, CPU and uptime meters bound. */
-    public static PrometheusMeterRegistry prometheus() {
+    /**
+     * A Prometheus registry with {@code filters} configured and the JVM's memory, GC, thread, CPU and uptime meters
+     * bound. Filters come first: Micrometer applies a filter only to meters registered after it, and warns when one is
+     * added later.
+     */
+    public static PrometheusMeterRegistry prometheus(MeterFilter... filters) {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (MeterFilter filter : filters) {
+            meters.config().meterFilter(filter);
+        }
         new JvmMemoryMetrics().bindTo(meters);
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);

@@ -76,7 +76,7 @@ public final class StreamApp implements AutoCloseable {
         registryProps.put(SchemaRegistryConfig.URL, config.schemaRegistryUrl());
         this.registry = new SchemaRegistryClient(SchemaRegistryConfig.fromProperties(registryProps));
         StreamSerdes serdes = StreamSerdes.withRegistry(registry);
-        this.meters = Meters.prometheus();
+        this.meters = Meters.prometheus(new StateStoreMeterTags());
         DomainMeters.bindTo(meters);
         Map<String, Object> kafka = new HashMap<>(config.kafka());
         kafka.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());

@@ -250,6 +250,11 @@ class MeteringIT {
             String metrics = run.get(first, "/metrics").body();
             assertThat(metrics).contains("tokenmin_events_priced_total", "tokenmin_events_duplicates_total",
                     "tokenmin_dead_lettered_total{reason=\"undecodable\"}", "kafka_stream_thread_");
+            // The meters of RocksDB key-value and window stores and of in-memory ones side by side (Kafka Streams
+            // tags them differently; Micrometer's binder looks for new ones about once a minute).
+            await().atMost(Duration.ofMinutes(2)).until(() -> run.get(first, "/metrics").body(),
+                    m -> m.contains("store_type=\"rocksdb\"") && m.contains("store_type=\"rocksdb-window\"")
+                            && m.contains("store_type=\"in-memory\""));
 
             // A second instance takes half the partitions; both answer for every scope, forwarding to the owner.
             StreamApp second = run.startInstance();
