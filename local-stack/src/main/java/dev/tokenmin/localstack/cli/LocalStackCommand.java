@@ -43,7 +43,8 @@ public final class LocalStackCommand {
         @Option(names = "--fresh", description = "Delete the work dir's data first.")
         boolean fresh;
 
-        @Option(names = "--duration", description = "Stop after this long, e.g. PT30S (default: run until Ctrl-C).")
+        @Option(names = "--duration", converter = DurationConverter.class,
+                description = "Stop after this long, e.g. 30s, 10m or PT30S (default: run until Ctrl-C).")
         Duration duration;
 
         @Option(names = "--start-timeout", defaultValue = "PT2M",

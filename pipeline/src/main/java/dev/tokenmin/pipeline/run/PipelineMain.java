@@ -2,6 +2,7 @@ package dev.tokenmin.pipeline.run;
 
 import dev.tokenmin.localstack.ServiceStartException;
 import dev.tokenmin.localstack.StackEndpoints;
+import dev.tokenmin.localstack.cli.DurationConverter;
 import dev.tokenmin.pipeline.console.Terminal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,8 +37,9 @@ import java.util.concurrent.TimeUnit;
                 + " attribution report.")
 public final class PipelineMain implements Callable<Integer> {
 
-    @Option(names = "--duration", defaultValue = "PT2M",
-            description = "Real time the simulated traffic runs (default: ${DEFAULT-VALUE}); Ctrl-C ends it earlier.")
+    @Option(names = "--duration", defaultValue = "2m", converter = DurationConverter.class,
+            description = "Real time the simulated traffic runs, e.g. 90s, 5m or PT5M (default: ${DEFAULT-VALUE}); "
+                    + "Ctrl-C ends it earlier.")
     Duration duration;
 
     @Option(names = "--rate", defaultValue = "100",
@@ -102,7 +104,7 @@ public final class PipelineMain implements Callable<Integer> {
             problems.add("--speed: 1 to 3600, was " + speed);
         }
         if (duration.isNegative() || duration.compareTo(Duration.ofSeconds(10)) < 0) {
-            problems.add("--duration: at least PT10S, was " + duration);
+            problems.add("--duration: at least 10s, was " + duration);
         }
         if (partitions < 1) {
             problems.add("--partitions: at least 1, was " + partitions);

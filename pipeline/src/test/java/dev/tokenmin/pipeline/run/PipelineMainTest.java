@@ -41,6 +41,8 @@ class PipelineMainTest {
         assertThat(run(Map.of(), "--speed", "0")).isEqualTo(2);
         assertThat(run(Map.of(), "--speed", "100000")).isEqualTo(2);
         assertThat(run(Map.of(), "--duration", "PT5S")).isEqualTo(2);
+        assertThat(run(Map.of(), "--duration", "5s")).isEqualTo(2);
+        assertThat(run(Map.of(), "--duration", "soon")).isEqualTo(2);
         assertThat(run(Map.of(), "--partitions", "0")).isEqualTo(2);
     }
 }
