@@ -47,7 +47,7 @@ public final class LocalStackCommand {
                 description = "Stop after this long, e.g. 30s, 10m or PT30S (default: run until Ctrl-C).")
         Duration duration;
 
-        @Option(names = "--start-timeout", defaultValue = "PT2M",
+        @Option(names = "--start-timeout", defaultValue = "2m", converter = DurationConverter.class,
                 description = "How long each service may take to start (default: ${DEFAULT-VALUE}).")
         Duration startTimeout;
 

@@ -19,8 +19,8 @@ import java.util.List;
  */
 final class StateStoreMeterTags implements MeterFilter {
 
-    static final String STATE_ID = "state.id";
-    static final String STORE_TYPE = "store.type";
+    private static final String STATE_ID = "state.id";
+    private static final String STORE_TYPE = "store.type";
     /** Micrometer's form of Kafka Streams' {@code <type>-state-id} tag keys. */
     private static final String STORE_TAG_SUFFIX = ".state.id";
 
