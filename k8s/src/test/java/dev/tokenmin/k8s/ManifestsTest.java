@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -270,6 +271,24 @@ class ManifestsTest {
         Job migrate = r.all("Job", Job.class).getFirst();
         assertThat(migrate.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
                 .containsExactly("--migrate-only");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void streamAppRunsAStreamThreadPerRequestedCoreAndEachThreadHasPartitions(String overlay) {
+        Rendered r = OVERLAYS.get(overlay);
+        StatefulSet app = r.all("StatefulSet", StatefulSet.class).stream()
+                .filter(s -> s.getMetadata().getName().equals("tokenmin-stream-app")).findFirst().orElseThrow();
+        Container c = app.getSpec().getTemplate().getSpec().getContainers().getFirst();
+        int threads = c.getEnv().stream().filter(e -> e.getName().equals("TOKENMIN_KAFKA_NUM_STREAM_THREADS"))
+                .map(e -> Integer.parseInt(e.getValue())).findFirst().orElse(1); // Kafka Streams' default
+        int cores = Math.max(1, Quantity.getAmountInBytes(c.getResources().getRequests().get("cpu")).intValue());
+        assertThat(threads).as("stream threads for %d requested core(s)", cores).isEqualTo(cores);
+        int usagePartitions = r.all("KafkaTopic", KafkaTopic.class).stream()
+                .filter(t -> t.getSpec().getTopicName().equals(Topics.USAGE)).findFirst().orElseThrow()
+                .getSpec().getPartitions();
+        assertThat(app.getSpec().getReplicas() * threads).as("stream threads in all").isLessThanOrEqualTo(
+                usagePartitions);
     }
 
     private static final Pattern SECRET_NAME = Pattern.compile(".*(PASSWORD|TOKEN|JAAS|SECRET|_KEY)$");
