@@ -174,7 +174,7 @@ final class CpuSplit {
      * has no API from a Java thread to its Linux thread id; the dump's {@code "name" #n [tid]} line gives both), or
      * nothing where the command is not there.
      */
-    static Map<Long, String> nativeThreadNames() {
+    private static Map<Long, String> nativeThreadNames() {
         Map<Long, String> names = new HashMap<>();
         try {
             String dump = (String) ManagementFactory.getPlatformMBeanServer().invoke(
