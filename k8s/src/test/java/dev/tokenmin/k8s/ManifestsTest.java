@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -282,7 +281,7 @@ class ManifestsTest {
         Container c = app.getSpec().getTemplate().getSpec().getContainers().getFirst();
         int threads = c.getEnv().stream().filter(e -> e.getName().equals("TOKENMIN_KAFKA_NUM_STREAM_THREADS"))
                 .map(e -> Integer.parseInt(e.getValue())).findFirst().orElse(1); // Kafka Streams' default
-        int cores = Math.max(1, Quantity.getAmountInBytes(c.getResources().getRequests().get("cpu")).intValue());
+        int cores = Math.max(1, c.getResources().getRequests().get("cpu").getNumericalAmount().intValue());
         assertThat(threads).as("stream threads for %d requested core(s)", cores).isEqualTo(cores);
         int usagePartitions = r.all("KafkaTopic", KafkaTopic.class).stream()
                 .filter(t -> t.getSpec().getTopicName().equals(Topics.USAGE)).findFirst().orElseThrow()
