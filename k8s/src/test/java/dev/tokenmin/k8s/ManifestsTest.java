@@ -174,8 +174,7 @@ class ManifestsTest {
             }
         }
         // The stream app's internal topics, group and transactional ids are its application id's.
-        StatefulSet app = OVERLAYS.get("prod").all("StatefulSet", StatefulSet.class).stream()
-                .filter(s -> s.getMetadata().getName().equals("tokenmin-stream-app")).findFirst().orElseThrow();
+        StatefulSet app = streamApp(OVERLAYS.get("prod"));
         String applicationId = env(app.getSpec().getTemplate().getSpec().getContainers().getFirst(),
                 "TOKENMIN_APPLICATION_ID");
         assertThat(grants.get("tokenmin-stream-app")).contains(
@@ -241,8 +240,7 @@ class ManifestsTest {
     @ValueSource(strings = {"dev", "prod"})
     void streamAppKeepsStateOnAVolumeWithStaticMembershipAndEveryWorkloadHasAPdbAndMetrics(String overlay) {
         Rendered r = OVERLAYS.get(overlay);
-        StatefulSet app = r.all("StatefulSet", StatefulSet.class).stream()
-                .filter(s -> s.getMetadata().getName().equals("tokenmin-stream-app")).findFirst().orElseThrow();
+        StatefulSet app = streamApp(r);
         Container c = app.getSpec().getTemplate().getSpec().getContainers().getFirst();
         String stateDir = env(c, "TOKENMIN_STATE_DIR");
         assertThat(app.getSpec().getVolumeClaimTemplates()).extracting(v -> v.getMetadata().getName())
@@ -276,8 +274,7 @@ class ManifestsTest {
     @ValueSource(strings = {"dev", "prod"})
     void streamAppRunsAStreamThreadPerRequestedCoreAndEachThreadHasPartitions(String overlay) {
         Rendered r = OVERLAYS.get(overlay);
-        StatefulSet app = r.all("StatefulSet", StatefulSet.class).stream()
-                .filter(s -> s.getMetadata().getName().equals("tokenmin-stream-app")).findFirst().orElseThrow();
+        StatefulSet app = streamApp(r);
         Container c = app.getSpec().getTemplate().getSpec().getContainers().getFirst();
         int threads = c.getEnv().stream().filter(e -> e.getName().equals("TOKENMIN_KAFKA_NUM_STREAM_THREADS"))
                 .map(e -> Integer.parseInt(e.getValue())).findFirst().orElse(1); // Kafka Streams' default
@@ -332,6 +329,11 @@ class ManifestsTest {
             }
         }
         assertThat(found).isEmpty();
+    }
+
+    private static StatefulSet streamApp(Rendered r) {
+        return r.all("StatefulSet", StatefulSet.class).stream()
+                .filter(s -> s.getMetadata().getName().equals("tokenmin-stream-app")).findFirst().orElseThrow();
     }
 
     private static String env(Container c, String name) {
